@@ -1,0 +1,40 @@
+import type { RouteObject } from 'react-router-dom'
+
+import { RequireAuth } from './auth/RequireAuth'
+import { AppLayout } from './layout/AppLayout'
+import { LazyDesignerPage } from './pages/LazyDesignerPage'
+import { LoginPage } from './pages/LoginPage'
+import {
+  DatasetsPage,
+  EndpointsPage,
+  HomePage,
+  ModelsPage,
+  NotFoundPage,
+  RunsPage,
+} from './pages/sectionPages'
+
+/** Django serves the single-page app for every URL under this prefix. */
+export const APP_BASENAME = '/app'
+
+// Paths are relative to APP_BASENAME: '/designer' is /app/designer in the browser.
+export const appRoutes: RouteObject[] = [
+  { path: 'login', element: <LoginPage /> },
+  {
+    element: <RequireAuth />,
+    children: [
+      {
+        element: <AppLayout />,
+        children: [
+          { index: true, element: <HomePage /> },
+          { path: 'designer', element: <LazyDesignerPage /> },
+          { path: 'designer/:pipelineId', element: <LazyDesignerPage /> },
+          { path: 'runs', element: <RunsPage /> },
+          { path: 'datasets', element: <DatasetsPage /> },
+          { path: 'models', element: <ModelsPage /> },
+          { path: 'endpoints', element: <EndpointsPage /> },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]

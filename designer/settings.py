@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "channels",
     "designer.core",
     "designer.catalog",
+    "designer.workspaces",
+    "designer.graphs",
+    "designer.artifacts",
+    "designer.runs",
 ]
 
 MIDDLEWARE = [

@@ -3,9 +3,17 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from graphene_django.views import GraphQLView
+from rest_framework.routers import SimpleRouter
 
 from designer.catalog import api as catalog_api
 from designer.core import views as core
+from designer.graphs.api import PipelineViewSet
+from designer.runs.api import ExperimentViewSet, RunViewSet
+
+router = SimpleRouter()
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("runs", RunViewSet, basename="run")
+router.register("experiments", ExperimentViewSet, basename="experiment")
 
 api_v1 = [
     path("auth/csrf/", core.csrf, name="auth-csrf"),
@@ -16,6 +24,7 @@ api_v1 = [
     path("modules/<str:key>/", catalog_api.module_detail, name="module-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    *router.urls,
 ]
 
 urlpatterns = [

@@ -14,7 +14,8 @@ from . import services
 
 @extend_schema(
     operation_id="modules_list",
-    responses={200: dict}, summary="Every module in the palette with its ports and parameter schema"
+    responses={200: dict},
+    summary="Every module in the palette with its ports and parameter schema",
 )
 @api_view(["GET"])
 def module_list(request: Request) -> Response:

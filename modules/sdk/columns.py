@@ -11,9 +11,10 @@ A selection is stored as JSON in the graph. Accepted forms:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from .errors import ParameterError
+from .errors import ModuleError, ParameterError
 from .table import DataTable, column_kind
 
 RULE_KINDS = ("all", "numeric", "string", "categorical", "feature", "label", "score", "names")
@@ -121,8 +122,6 @@ def require_numeric_columns(table: DataTable, columns: list[str], *, parameter: 
     Integer, double and boolean columns are numeric. Shared by every module that does arithmetic on
     columns, so the error reads the same everywhere.
     """
-    from .errors import ModuleError
-
     for column in columns:
         series = table.df[column]
         kind = column_kind(series)
@@ -139,12 +138,12 @@ def require_numeric_columns(table: DataTable, columns: list[str], *, parameter: 
         )
 
 
-def unique_column_name(name: str, taken: set[str] | list[str]) -> str:
+def unique_column_name(name: str, taken: Iterable[str]) -> str:
     """``name``, or ``name(2)``, ``name(3)`` ... when it is taken (the reference product's renaming)."""
-    taken = set(taken)
-    if name not in taken:
+    used = set(taken)
+    if name not in used:
         return name
     index = 2
-    while f"{name}({index})" in taken:
+    while f"{name}({index})" in used:
         index += 1
     return f"{name}({index})"

@@ -22,9 +22,6 @@ ASSIGNMENTS = "Assignments"
 # The fold number of each row: written by Partition and Sample ("Assign to Folds") and by Cross Validate
 # Model's scored results, read by Cross Validate Model and Tune Model Hyperparameters. Never a feature.
 FOLD_COLUMN = "Fold Assignments"
-# Partition and Sample in "Assign to Folds" mode writes each row's fold number (1, 2, ...) into this
-# column (not a feature); Pick Fold and Cross Validate Model read the folds from it.
-FOLD_COLUMN = "Fold"
 
 
 def scored_probability_column(cls_value: Any) -> str:

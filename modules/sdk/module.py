@@ -67,6 +67,18 @@ class Module:
         return cls.deterministic
 
     @classmethod
+    def infer_output_schemas(
+        cls, params: dict[str, Any], input_schemas: dict[str, list[dict[str, Any]] | None]
+    ) -> dict[str, list[dict[str, Any]] | None]:
+        """Column schemas of the output tables, when they can be known without running.
+
+        ``input_schemas`` maps input port -> column list (None when unknown). Used at design time for
+        column pickers and validation; the default knows nothing. Overriding modules must not read
+        data beyond what the parameters name (it runs in the web process).
+        """
+        return {}
+
+    @classmethod
     def help_text(cls) -> str:
         return (cls.__doc__ or "").strip()
 

@@ -1,3 +1,21 @@
 """Data transformation modules."""
 
-from . import select_columns  # noqa: F401
+from . import (  # noqa: F401  # noqa: F401
+    add_columns_rows,
+    binning,
+    clean_missing,
+    clip_values,
+    convert,
+    duplicates,
+    edit_metadata,
+    indicator_values,
+    join,
+    math_ops,
+    normalize,
+    partition_sample,
+    select_columns,  # noqa: F401
+    select_columns_transform,
+    smote,
+    split_data,
+    sql_transform,  # noqa: F401
+)

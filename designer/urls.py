@@ -22,6 +22,7 @@ api_v1 = [
     path("auth/me/", core.me, name="auth-me"),
     path("modules/", catalog_api.module_list, name="module-list"),
     path("modules/<str:key>/", catalog_api.module_detail, name="module-detail"),
+    path("samples/", catalog_api.sample_list, name="sample-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     *router.urls,

@@ -36,7 +36,7 @@ def test_database_url(django_db_setup, django_db_blocker) -> str:
 
 @pytest.fixture(scope="session")
 def child_env(test_database_url, redis_service) -> dict[str, str]:
-    return services.child_env(test_database_url)
+    return services.child_env(test_database_url, DESIGNER_GPU_WAIT_SECONDS="3")
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +48,12 @@ def worker_log_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def celery_worker(child_env, worker_log_dir) -> Iterator[str]:
-    """One real worker on queues cpu and gpu for the whole session; yields its name."""
+    """One real worker on the cpu queue for the whole session; yields its name."""
     from designer.celery_app import app
 
     name = f"session-{os.getpid()}"
     proc = services.start_worker(
-        child_env, ("cpu", "gpu"), concurrency=2, name=name, log_path=worker_log_dir / "session-worker.log"
+        child_env, ("cpu",), concurrency=2, name=name, log_path=worker_log_dir / "session-worker.log"
     )
     try:
         yield services.wait_for_worker(app, name, proc=proc)

@@ -30,3 +30,10 @@ def module_detail(request: Request, key: str) -> Response:
         return Response(services.module_spec(key))
     except ModuleError as exc:
         raise ApiError(exc.code, exc.message, status_code=status.HTTP_404_NOT_FOUND) from None
+
+
+@extend_schema(operation_id="samples_list", responses={200: dict}, summary="Bundled sample datasets")
+@api_view(["GET"])
+def sample_list(request: Request) -> Response:
+    samples = services.sample_datasets()
+    return Response({"count": len(samples), "results": samples})

@@ -13,3 +13,10 @@ def module_specs() -> list[dict[str, Any]]:
 
 def module_spec(key: str) -> dict[str, Any]:
     return get_module(key).spec()
+
+
+def sample_datasets() -> list[dict[str, Any]]:
+    """The bundled sample datasets the palette offers (used through Import Data's "Sample dataset")."""
+    from modules.data_io.samples import sample_catalogue
+
+    return sample_catalogue()

@@ -190,7 +190,7 @@ def infer_schemas(graph: dict[str, Any], edges: list[dict], order: list[str]) ->
         incoming[edge["target"]][edge["target_port"]] = (edge["source"], edge["source_port"])
     for node_id in order:
         node = nodes[node_id]
-        if not has_module(node.get("module", "")):
+        if not has_module(node.get("module", "")) or not isinstance(node.get("params") or {}, dict):
             continue
         module = get_module(node["module"])
         inputs = {port: known.get(src) for port, src in incoming[node_id].items()}

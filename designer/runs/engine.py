@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -55,7 +56,8 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 2.0
 MAX_ATTEMPTS = 3
-GPU_WAIT_SECONDS = 60.0
+# How long a step asking for a GPU waits for a gpu worker before it fails with the reason.
+GPU_WAIT_SECONDS = float(os.environ.get("DESIGNER_GPU_WAIT_SECONDS", "60"))
 REDISPATCH_QUEUED_AFTER = 60.0
 LOG_LIMIT = 64 * 1024
 WORKER_PRESENCE_FRESH = 15.0
@@ -332,7 +334,7 @@ def execute_step(step_id: int, worker: str) -> str:
     key = step_cache_key(step.module_key, step.module_version, step.params, digests)
     Step.objects.filter(pk=step.pk).update(cache_key=key)
     step.cache_key = key
-    if module.deterministic and not step.regenerate:
+    if module.is_deterministic(step.params) and not step.regenerate:
         hit = _cache_hit(step, key)
         if hit is not None:
             return _finish_cached(step, hit)
@@ -645,6 +647,7 @@ def reap(now=None) -> dict[str, int]:
                 transaction.on_commit(lambda s=step: _send(s))
                 counts["requeued"] += 1
     stale = now - timedelta(seconds=GPU_WAIT_SECONDS)
+    # Steps for the cpu queue are re-sent below; gpu steps wait for a gpu worker, then fail.
     if not gpu_worker_available():
         for step in Step.objects.filter(
             status=StepStatus.QUEUED, queue="gpu", queued_at__lt=stale

@@ -155,6 +155,13 @@ class ImportData(Module):
     def is_deterministic(cls, params: dict[str, Any]) -> bool:
         return params.get("data_source") not in _EXTERNAL or not params.get("regenerate_output")
 
+    @classmethod
+    def infer_output_schemas(cls, params: dict[str, Any], input_schemas: dict[str, Any]) -> dict[str, Any]:
+        # Only the bundled samples are known without running; the others are read at run time.
+        if params["data_source"] == SAMPLE:
+            return {"results_dataset": load_sample(params["sample_dataset"]).schema()}
+        return {}
+
     def run(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
         source = params["data_source"]
         if source == REGISTERED:

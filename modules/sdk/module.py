@@ -49,6 +49,9 @@ class Module:
     # Only meaningful when training (Train Model, Tune, Cross Validate, Evaluate ...): removed at inference.
     training_only: ClassVar[bool] = False
     gpu_capable: ClassVar[bool] = False
+    # Output table port -> input table port whose columns it keeps unchanged (rows may differ), so
+    # the design-time schema flows through (Split Data, sampling, SMOTE, Remove Duplicate Rows ...).
+    schema_preserving_outputs: ClassVar[dict[str, str]] = {}
     # Older keys this module answers to, and an upgrader for parameters saved by older versions.
     replaces: ClassVar[tuple[str, ...]] = ()
 
@@ -76,7 +79,7 @@ class Module:
         column pickers and validation; the default knows nothing. Overriding modules must not read
         data beyond what the parameters name (it runs in the web process).
         """
-        return {}
+        return {out: input_schemas.get(source) for out, source in cls.schema_preserving_outputs.items()}
 
     @classmethod
     def help_text(cls) -> str:

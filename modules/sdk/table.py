@@ -128,3 +128,22 @@ def is_numeric(series: pd.Series) -> bool:
 
 def default_meta_for(series: pd.Series) -> ColumnMeta:
     return ColumnMeta(categorical=column_kind(series) in ("string", "categorical"))
+
+
+_KIND_DTYPES = {"boolean": "bool", "integer": "int64", "double": "float64", "datetime": "datetime64[ns]"}
+
+
+def table_from_schema(schema: list[dict[str, Any]]) -> DataTable:
+    """An empty table with the columns, types and flags of a design-time schema, so that column rules
+    ("all numeric", "all features") resolve at design time exactly as they will at run time."""
+    frame = pd.DataFrame({c["name"]: pd.Series([], dtype=_KIND_DTYPES.get(c.get("type", ""), "object")) for c in schema})
+    meta = {
+        c["name"]: ColumnMeta(
+            is_feature=c.get("is_feature", True),
+            is_label=c.get("is_label", False),
+            is_score=c.get("is_score", False),
+            categorical=c.get("categorical", False),
+        )
+        for c in schema
+    }
+    return DataTable(frame, meta)

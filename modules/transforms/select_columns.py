@@ -15,6 +15,7 @@ from modules.sdk import (
     register,
     resolve_columns,
 )
+from modules.sdk.table import table_from_schema
 
 
 @register
@@ -31,6 +32,15 @@ class SelectColumnsInDataset(Module):
     inputs = (Port("dataset", "Dataset", PortType.DATASET),)
     outputs = (Port("results_dataset", "Results dataset", PortType.DATASET),)
     params = (ColumnsParam("select_columns", "Select columns", port="dataset"),)
+
+    @classmethod
+    def infer_output_schemas(cls, params: dict[str, Any], input_schemas: dict[str, Any]) -> dict[str, Any]:
+        schema = input_schemas.get("dataset")
+        if schema is None:
+            return {}
+        by_name = {column["name"]: column for column in schema}
+        chosen = resolve_columns(table_from_schema(schema), params["select_columns"], "select_columns")
+        return {"results_dataset": [by_name[name] for name in chosen]}
 
     def run(self, ctx: RunContext, params: dict[str, Any], dataset: DataTable) -> dict[str, Any]:
         columns = resolve_columns(dataset, params["select_columns"], "select_columns")

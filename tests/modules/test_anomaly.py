@@ -261,7 +261,7 @@ def test_bad_inputs_give_clear_errors(table: Any, module: Any, params: dict[str,
 def test_train_anomaly_detection_model_refuses_other_learners() -> None:
     with pytest.raises(ModuleError) as caught:
         TrainAnomalyDetectionModel.execute(RunContext(), {}, untrained_model=object(), dataset=data.wine())
-    assert caught.value.code == "wrong_model_kind" and caught.value.port == "untrained_model"
+    assert caught.value.code == "wrong_input" and caught.value.port == "untrained_model"
 
 
 def test_training_does_not_mutate_its_input() -> None:

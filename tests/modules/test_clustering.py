@@ -251,7 +251,7 @@ def test_bad_inputs_give_clear_errors(table: Any, train_params: dict[str, Any], 
 def test_training_modules_refuse_other_models() -> None:
     with pytest.raises(ModuleError) as caught:
         TrainClusteringModel.execute(RunContext(), {}, untrained_model=object(), dataset=data.wine())
-    assert caught.value.code == "wrong_model_kind" and caught.value.port == "untrained_model"
+    assert caught.value.code == "wrong_input" and caught.value.port == "untrained_model"
     with pytest.raises(ModuleError) as caught:
         AssignDataToClusters.execute(RunContext(), {}, trained_model=learner(), dataset=data.wine())
-    assert caught.value.code == "wrong_model_kind" and caught.value.port == "trained_model"
+    assert caught.value.code == "wrong_input" and caught.value.port == "trained_model"

@@ -3,6 +3,7 @@ the process boundary (clean environment, seeds, timeout, cancellation) and the u
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import threading
@@ -52,14 +53,20 @@ def azureml_main(dataframe1=None, dataframe2=None):
     expected = frame.assign(ratio=frame["petal length (cm)"] / frame["petal width (cm)"])
     pd.testing.assert_frame_equal(out["result_dataset"].df, expected)
     assert out["result_dataset"].meta["species"].is_label, "same-named columns keep their metadata"
-    joined = frame.groupby("species").mean().join(penguins.df.groupby("species")[["body_mass_g"]].count(), how="outer")
+    joined = (
+        frame.groupby("species")
+        .mean()
+        .join(penguins.df.groupby("species")[["body_mass_g"]].count(), how="outer")
+    )
     pd.testing.assert_frame_equal(out["result_dataset2"].df, joined.reset_index(), check_dtype=False)
     device = out["python_device"].df
     assert device.loc[device["Kind"] == "stdout", "Content"].tolist() == ["rows: 150 344\n"]
     pd.testing.assert_frame_equal(iris.df, data.iris().df)  # inputs untouched
 
 
-def test_default_script_passes_the_dataset_through_and_logs_its_output(caplog: pytest.LogCaptureFixture) -> None:
+def test_default_script_passes_the_dataset_through_and_logs_its_output(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.INFO):
         out = get_module(EXECUTE).execute(RunContext(), {}, dataset1=data.wine())
     pd.testing.assert_frame_equal(out["result_dataset"].df, data.wine().df)
@@ -101,6 +108,7 @@ def test_script_bundle_is_importable_and_refused_when_unsafe() -> None:
 
     script = """
 import helpers
+import matplotlib.pyplot as plt
 
 def azureml_main(dataframe1=None, dataframe2=None):
     return helpers.double(dataframe1[["alcohol"]]), helpers.read_note()
@@ -110,9 +118,27 @@ def azureml_main(dataframe1=None, dataframe2=None):
         "def double(df):\n    return df * 2\n"
         "def read_note():\n    return pd.DataFrame({'note': [open('Script Bundle/note.txt').read()]})\n"
     )
-    out = execute(script, dataset1=data.wine(), script_bundle=bundle({"helpers.py": helpers, "note.txt": "hi"}))
+    # matplotlib is not installed here, so the bundle brings a stand-in pyplot with one open figure:
+    # the figure must come back on the Python device output.
+    pyplot = (
+        "class Figure:\n"
+        "    def savefig(self, path, format=None):\n"
+        "        open(path, 'wb').write(b'PNG bytes')\n"
+        "def get_fignums():\n    return [3]\n"
+        "def figure(number):\n    return Figure()\n"
+    )
+    files = {
+        "helpers.py": helpers,
+        "note.txt": "hi",
+        "matplotlib/__init__.py": "",
+        "matplotlib/pyplot.py": pyplot,
+    }
+    out = execute(script, dataset1=data.wine(), script_bundle=bundle(files))
     pd.testing.assert_frame_equal(out["result_dataset"].df, data.wine().df[["alcohol"]] * 2)
     assert out["result_dataset2"].df["note"].tolist() == ["hi"]
+    figures = out["python_device"].df.query("Kind == 'figure'")
+    assert figures["Name"].tolist() == ["figure_3.png"]
+    assert figures["Content"].tolist() == ["data:image/png;base64," + base64.b64encode(b"PNG bytes").decode()]
     for bad in (b"not a zip", bundle({"../escape.py": "x = 1"})):
         error = script_error(script, dataset1=data.wine(), script_bundle=bad)
         assert error.code == "invalid_script_bundle" and error.port == "script_bundle"
@@ -138,9 +164,13 @@ def azureml_main(dataframe1=None, dataframe2=None):
     assert script_error("x = 1\n").code == "missing_entry_point"
     wrong = script_error("def azureml_main(dataframe1=None, dataframe2=None):\n    return 42\n")
     assert wrong.code == "invalid_script_output"
-    crashed = script_error("import os\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n    os._exit(3)\n")
+    crashed = script_error(
+        "import os\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n    os._exit(3)\n"
+    )
     assert crashed.code == "script_crashed" and "exit code 3" in crashed.message
-    exits = script_error("import sys\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n    sys.exit(2)\n")
+    exits = script_error(
+        "import sys\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n    sys.exit(2)\n"
+    )
     assert exits.code == "script_error" and "line 4" in exits.message
 
 
@@ -175,6 +205,7 @@ def split_iris() -> tuple[DataTable, DataTable]:
     return train, test
 
 
+@pytest.mark.slow  # two script processes import scikit-learn (seconds each without compiled bytecode)
 def test_default_python_model_matches_sklearn_logistic_regression() -> None:
     learner = get_module(CREATE_MODEL).execute(RunContext(), {})["untrained_model"]
     learner = codecs.decode(PortType.UNTRAINED_MODEL, codecs.encode(PortType.UNTRAINED_MODEL, learner)[0])
@@ -218,7 +249,9 @@ def test_custom_python_model_trains_and_scores_like_pandas() -> None:
     scores = learner.fit(RunContext(), train, "species").score(test)
     features = [c for c in train.columns if c != "species"]
     centres = train.df.dropna(subset=["species"]).groupby("species")[features].mean()
-    distances = pd.DataFrame({c: ((test.df[features] - row) ** 2).sum(axis=1) for c, row in centres.iterrows()})
+    distances = pd.DataFrame(
+        {c: ((test.df[features] - row) ** 2).sum(axis=1) for c, row in centres.iterrows()}
+    )
     assert scores["Scored Labels"].tolist() == distances.idxmin(axis=1).tolist()
     inverse = 1.0 / distances
     for species in centres.index:

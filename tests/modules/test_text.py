@@ -364,7 +364,7 @@ def test_ngram_feature_selection_keeps_the_best_chi_squared_ngrams() -> None:
         dataset=table,
     )["result_vocabulary"].df
     assert by_count["NGram"].tolist() == [
-        g for g, df in zip(names, np.asarray((counts > 0).sum(0)).ravel()) if df >= 40
+        g for g, df in zip(names, np.asarray((counts > 0).sum(0)).ravel(), strict=True) if df >= 40
     ]
 
 
@@ -377,6 +377,8 @@ def test_ngram_feature_selection_uses_the_label_when_no_target_is_chosen() -> No
     table = reviews(100)
     assert error_of(NGRAMS, params, dataset=table).parameter == "target_column"
     labelled = table.with_meta("score", is_label=True)
+    one_class = DataTable(table.df.assign(score="great")).with_meta("score", is_label=True)
+    assert error_of(NGRAMS, params, dataset=one_class).code == "single_class_label"
     for method in ("Fisher Score", "Pearson Correlation", "Mutual Information", "Kendall Correlation"):
         vocabulary = run(NGRAMS, {**params, "feature_scoring_method": method}, dataset=labelled)[
             "result_vocabulary"

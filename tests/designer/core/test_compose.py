@@ -25,7 +25,9 @@ def _compose_cli() -> list[str] | None:
 def test_compose_file_validates() -> None:
     cli = _compose_cli()
     if cli is None:
-        pytest.skip("neither `docker compose` nor `docker-compose` is installed (make test installs the latter)")
+        pytest.skip(
+            "neither `docker compose` nor `docker-compose` is installed (make test installs the latter)"
+        )
     result = subprocess.run([*cli, "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -10,8 +10,8 @@ import pytest
 from designer.artifacts import store as artifacts
 from designer.runs.models import Step
 from modules.sdk import RunContext, get_module
+from tests.designer.conftest import steps_by_node
 from tests.designer.runs import graphs as g
-from tests.designer.runs.conftest import steps_by_node
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,11 @@ def _run_directly(graph: dict) -> dict:
     for node_id in topological_order(list(nodes), graph["edges"]):
         node = nodes[node_id]
         module = get_module(node["module"])
-        inputs = {e["target_port"]: outputs[(e["source"], e["source_port"])] for e in graph["edges"] if e["target"] == node_id}
+        inputs = {
+            e["target_port"]: outputs[(e["source"], e["source_port"])]
+            for e in graph["edges"]
+            if e["target"] == node_id
+        }
         result = module.execute(RunContext(seed=0), node["params"], **inputs)
         outputs.update({(node_id, port): value for port, value in result.items()})
     return outputs
@@ -54,7 +58,9 @@ def test_diamond_branches_run_at_the_same_time(engine_api, celery_worker) -> Non
     assert start_l < end_r and start_r < end_l, "the two branches should overlap in time"
 
 
-def test_resubmission_is_fully_cached_and_layout_changes_invalidate_nothing(engine_api, celery_worker) -> None:
+def test_resubmission_is_fully_cached_and_layout_changes_invalidate_nothing(
+    engine_api, celery_worker
+) -> None:
     graph = g.sleeper_graph(0.1)
     pipeline = engine_api.create_pipeline(graph)
     first = engine_api.wait(engine_api.submit(pipeline)["id"])
@@ -66,7 +72,9 @@ def test_resubmission_is_fully_cached_and_layout_changes_invalidate_nothing(engi
     steps = steps_by_node(second)
     assert {s["status"] for s in steps.values()} == {"cached"}
     assert all(s["cached_from_run"] == first["id"] for s in steps.values())
-    assert {n: s["outputs"] for n, s in steps.items()} == {n: s["outputs"] for n, s in steps_by_node(first).items()}
+    assert {n: s["outputs"] for n, s in steps.items()} == {
+        n: s["outputs"] for n, s in steps_by_node(first).items()
+    }
 
 
 def test_changing_one_parameter_reruns_only_that_node_and_its_descendants(engine_api, celery_worker) -> None:
@@ -92,7 +100,9 @@ def test_partial_runs_reuse_upstream(engine_api, celery_worker) -> None:
     pipeline = engine_api.create_pipeline(graph)
     first = engine_api.wait(engine_api.submit(pipeline)["id"])
     client = engine_api.client
-    only = client.post(f"/api/v1/runs/{first['id']}/rerun/", {"only_node": "left"}, content_type="application/json")
+    only = client.post(
+        f"/api/v1/runs/{first['id']}/rerun/", {"only_node": "left"}, content_type="application/json"
+    )
     assert only.status_code == 201, only.content
     only_run = engine_api.wait(only.json()["id"])
     assert {n: s["status"] for n, s in steps_by_node(only_run).items()} == {
@@ -106,7 +116,9 @@ def test_partial_runs_reuse_upstream(engine_api, celery_worker) -> None:
 
 
 def test_a_failing_branch_fails_its_descendants_and_spares_the_other(engine_api, celery_worker) -> None:
-    run = engine_api.wait(engine_api.submit(engine_api.create_pipeline(g.sleeper_graph(0.5, fail_right=True)))["id"])
+    run = engine_api.wait(
+        engine_api.submit(engine_api.create_pipeline(g.sleeper_graph(0.5, fail_right=True)))["id"]
+    )
     steps = steps_by_node(run)
     assert run["status"] == "failed"
     assert steps["left"]["status"] == "completed" and steps["data"]["status"] == "completed"
@@ -114,7 +126,7 @@ def test_a_failing_branch_fails_its_descendants_and_spares_the_other(engine_api,
     assert "this branch fails on purpose" in steps["right"]["error"]["message"]
     assert steps["join"]["status"] == "failed"
     assert steps["join"]["error"]["code"] == "upstream_failed"
-    assert "upstream 'Execute Python Script' failed" == steps["join"]["error"]["message"]
+    assert steps["join"]["error"]["message"] == "upstream 'Execute Python Script' failed"
 
 
 def test_cancel_stops_running_and_queued_steps_within_two_seconds(engine_api, celery_worker) -> None:
@@ -133,4 +145,7 @@ def test_cancel_stops_running_and_queued_steps_within_two_seconds(engine_api, ce
     assert final["status"] == "cancelled"
     assert {s["status"] for s in final["steps"] if s["node"] != "data"} == {"cancelled"}
     # The worker keeps serving: a new run completes.
-    assert engine_api.wait(engine_api.submit(engine_api.create_pipeline(g.sleeper_graph(0.1)))["id"])["status"] == "completed"
+    assert (
+        engine_api.wait(engine_api.submit(engine_api.create_pipeline(g.sleeper_graph(0.1)))["id"])["status"]
+        == "completed"
+    )

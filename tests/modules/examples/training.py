@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pandas as pd
-
 from modules.sdk import DataTable, Transformation
 from tests.modules import data
 from tests.modules.examples import Example
@@ -38,13 +36,24 @@ def _tuning_learner():
     )
 
 
+def _halves() -> dict[str, DataTable]:
+    table = data.breast_cancer()
+    return {
+        "training_dataset": table.with_frame(table.df.iloc[::2].reset_index(drop=True)),
+        "optional_validation_dataset": table.with_frame(table.df.iloc[1::2].reset_index(drop=True)),
+    }
+
+
 EXAMPLES = {
     "model_training.train_model": Example(
+        # Penguins: text categories and missing values, which the boosted tree takes as they are.
         inputs=lambda: {
-            "untrained_model": learner(BOOSTED, **small_boosted_tree()),
-            "dataset": data.breast_cancer(),
+            "untrained_model": learner(
+                "classification.multiclass_boosted_decision_tree", **small_boosted_tree()
+            ),
+            "dataset": data.penguins(),
         },
-        params={"label_column": "diagnosis", "model_explanations": True},
+        params={"label_column": "species", "model_explanations": True},
         bad_param=("label_column", 42),
     ),
     "model_scoring_evaluation.score_model": Example(
@@ -57,7 +66,7 @@ EXAMPLES = {
         inputs=lambda: {
             "scored_dataset": scored(BOOSTED, data.breast_cancer(), "diagnosis", **small_boosted_tree()),
             "scored_dataset_to_compare": scored(
-                "classification.two_class_logistic_regression", data.breast_cancer(), "diagnosis"
+                "classification.two_class_decision_forest", data.breast_cancer(), "diagnosis"
             ),
         },
     ),
@@ -69,16 +78,12 @@ EXAMPLES = {
         params={"label_column": "species", "number_of_folds": 3},
     ),
     "model_training.tune_model_hyperparameters": Example(
-        inputs=lambda: {
-            "untrained_model": _tuning_learner(),
-            "training_dataset": data.iris().with_frame(
-                data.iris().df[data.iris().df["species"] != "setosa"].reset_index(drop=True)
-            ),
-        },
+        inputs=lambda: {"untrained_model": _tuning_learner(), **_halves()},
         params={
-            "label_column": "species",
+            "label_column": "diagnosis",
             "specify_parameter_sweeping_mode": "Bayesian sweep",
-            "maximum_number_of_runs_on_random_sweep": 4,
+            "maximum_number_of_runs_on_random_sweep": 3,
+            "metric_for_measuring_performance_for_classification": "AUC",
         },
     ),
     "model_scoring_evaluation.apply_transformation": Example(
@@ -95,5 +100,3 @@ EXAMPLES = {
         params={"metric_for_measuring_performance": "Regression - Mean Absolute Error"},
     ),
 }
-
-_ = pd

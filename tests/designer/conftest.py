@@ -26,12 +26,16 @@ class Api:
         self.client = client
 
     def create_pipeline(self, graph: dict[str, Any], name: str = "test pipeline") -> str:
-        response = self.client.post("/api/v1/pipelines/", {"name": name, "graph": graph}, content_type="application/json")
+        response = self.client.post(
+            "/api/v1/pipelines/", {"name": name, "graph": graph}, content_type="application/json"
+        )
         assert response.status_code == 201, response.content
         return response.json()["id"]
 
     def submit(self, pipeline_id: str, **body: Any) -> dict[str, Any]:
-        response = self.client.post(f"/api/v1/pipelines/{pipeline_id}/runs/", body, content_type="application/json")
+        response = self.client.post(
+            f"/api/v1/pipelines/{pipeline_id}/runs/", body, content_type="application/json"
+        )
         assert response.status_code == 201, response.content
         return response.json()
 

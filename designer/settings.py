@@ -95,7 +95,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'designer.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Persistent connections: a worker runs many short steps, and reconnecting (plus SQLite's
+        # pragmas) on each would add milliseconds to every step.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "300")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -137,6 +140,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 ARTIFACT_ROOT = os.environ.get("ARTIFACT_ROOT") or str(VAR_DIR / "artifacts")
+# Folders whose SQLite files Import Data's "SQL database" source may read (none by default, so the
+# designer's own database can never be read through it).
+SQLITE_IMPORT_DIRS = env_list("DESIGNER_SQLITE_IMPORT_DIRS", "")
 
 REDIS_URL = redis_url()
 CHANNEL_LAYERS = {

@@ -98,8 +98,9 @@ def digest_of(data: bytes) -> str:
 def save_bytes(data: bytes, media_type: str, port_type: str) -> str:
     digest = digest_of(data)
     store().put(digest, data)
-    Artifact.objects.get_or_create(
-        digest=digest, defaults={"size": len(data), "media_type": media_type, "port_type": port_type}
+    Artifact.objects.bulk_create(
+        [Artifact(digest=digest, size=len(data), media_type=media_type, port_type=port_type)],
+        ignore_conflicts=True,
     )
     return digest
 

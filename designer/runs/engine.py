@@ -203,31 +203,93 @@ def gpu_worker_available() -> bool:
 
 
 def dispatch_ready(run_id: Any) -> list[int]:
-    """Queue every pending step whose inputs are all done; finish the run when nothing is left."""
+    """Queue every pending step whose inputs are all done; finish the run when nothing is left.
+
+    A ready step whose outputs are already in the cache is marked cached right here, without a trip
+    through the broker and a worker, and its successors are considered in the same pass: an unchanged
+    resubmission completes inside the submit call.
+    """
     to_send: list[Step] = []
     with transaction.atomic():
         run = Run.objects.get(pk=run_id)
         if run.cancel_requested:
             return []
-        steps = list(run.steps.all())
-        done = {s.node_id for s in steps if s.status in DONE_STATUSES}
-        now = timezone.now()
-        for step in steps:
-            if step.status != StepStatus.PENDING:
-                continue
-            if all(source in done for source, _ in step.upstream.values()):
+        # The heavy columns (logs, schemas, metrics) are not needed to decide what is ready.
+        steps = {s.node_id: s for s in run.steps.defer("logs", "output_schemas", "error")}
+        progressed = True
+        while progressed:
+            progressed = False
+            done = {node for node, s in steps.items() if s.status in DONE_STATUSES}
+            for step in steps.values():
+                if step.status != StepStatus.PENDING or not all(
+                    src in done for src, _ in step.upstream.values()
+                ):
+                    continue
+                if _resolve_from_cache(step, steps):
+                    progressed = True
+                    continue
+                now = timezone.now()
                 task_id = f"step-{step.pk}-{int(now.timestamp() * 1e6)}"
                 claimed = Step.objects.filter(pk=step.pk, status=StepStatus.PENDING).update(
                     status=StepStatus.QUEUED, queued_at=now, task_id=task_id
                 )
                 if claimed:
-                    step.task_id = task_id
+                    step.task_id, step.status = task_id, StepStatus.QUEUED
                     to_send.append(step)
                     events.emit(run.pk, "step_queued", step.node_id, queue=step.queue)
         if not to_send:
             _finish_run_if_done(run)
     transaction.on_commit(lambda: [_send(step) for step in to_send])
     return [s.pk for s in to_send]
+
+
+def _resolve_from_cache(step: Step, steps: dict[str, Step]) -> bool:
+    module = get_module(step.module_key)
+    if step.regenerate or not module.is_deterministic(step.params):
+        return False
+    digests = {}
+    for port, (source, source_port) in step.upstream.items():
+        digest = steps[source].outputs.get(source_port)
+        if digest is not None:
+            digests[port] = digest
+    key = step_cache_key(step.module_key, step.module_version, step.params, digests)
+    hit = _cache_hit(step, key)
+    if hit is None:
+        Step.objects.filter(pk=step.pk).update(cache_key=key)
+        return False
+    origin = hit.cached_from if hit.status == StepStatus.CACHED and hit.cached_from_id else hit
+    now = timezone.now()
+    fields = {
+        "status": StepStatus.CACHED,
+        "cache_key": key,
+        "outputs": hit.outputs,
+        "output_schemas": hit.output_schemas,
+        "metrics": hit.metrics,
+        "cached_from": origin,
+        "logs": _cached_log(origin),
+        "queued_at": now,
+        "started_at": now,
+        "finished_at": now,
+        "duration_ms": 0.0,
+    }
+    if not Step.objects.filter(pk=step.pk, status=StepStatus.PENDING).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(step, name, value)
+    events.emit(
+        step.run_id,
+        "step_cached",
+        step.node_id,
+        status=StepStatus.CACHED,
+        duration_ms=0.0,
+        cached_from_run=str(origin.run_id),
+        **({"metrics": hit.metrics} if hit.metrics else {}),
+    )
+    return True
+
+
+def _cached_log(origin: Step) -> str:
+    return f"Reused the outputs of run {origin.run_id} (node '{origin.node_id}'): same module, parameters and inputs."
 
 
 def _send(step: Step) -> None:
@@ -332,8 +394,7 @@ def execute_step(step_id: int, worker: str) -> str:
         )
         return "failed"
     key = step_cache_key(step.module_key, step.module_version, step.params, digests)
-    Step.objects.filter(pk=step.pk).update(cache_key=key)
-    step.cache_key = key
+    step.cache_key = key  # saved with the step's end, by _end_step
     if module.is_deterministic(step.params) and not step.regenerate:
         hit = _cache_hit(step, key)
         if hit is not None:
@@ -379,7 +440,7 @@ def _finish_cached(step: Step, hit: Step) -> str:
         output_schemas=hit.output_schemas,
         metrics=hit.metrics,
         cached_from=origin,
-        logs=f"Reused the outputs of run {origin.run_id} (node '{origin.node_id}'): same module, parameters and inputs.",
+        logs=_cached_log(origin),
     )
     return "cached" if finished else "lost"
 
@@ -419,6 +480,13 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
+def module_services() -> dict[str, object]:
+    """What modules may reach from the platform (see modules/data_io/services.py for the protocols)."""
+    from django.conf import settings
+
+    return {"sqlite_directories": list(settings.SQLITE_IMPORT_DIRS)}
+
+
 def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
     buffer = io.StringIO()
     module_logger = logging.getLogger(f"modules.run.{step.pk}")
@@ -443,6 +511,7 @@ def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
         logger=module_logger,
         on_progress=on_progress,
         cancel_event=cancel,
+        services=module_services(),
     )
     heartbeat = _Heartbeat(step, cancel)
     heartbeat.start()
@@ -518,6 +587,8 @@ def _end_step(step: Step, status: str, **fields: Any) -> bool:
     """Conditional on this attempt still holding the step: a second finish changes nothing."""
     now = timezone.now()
     fields.setdefault("finished_at", now)
+    if step.cache_key:
+        fields.setdefault("cache_key", step.cache_key)
     if step.started_at and "duration_ms" not in fields:
         fields["duration_ms"] = (now - step.started_at).total_seconds() * 1000
     with transaction.atomic():

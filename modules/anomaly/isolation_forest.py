@@ -10,7 +10,6 @@ from sklearn.ensemble import IsolationForest as SkIsolationForest
 
 from modules.clustering.trainer_mode import swept, trainer_mode_param
 from modules.sdk import (
-    UINT32_MAX,
     BoolParam,
     Category,
     FloatParam,
@@ -21,7 +20,7 @@ from modules.sdk import (
     RunContext,
     register,
 )
-from modules.training.learners import resolve_seed
+from modules.training.learners import resolve_seed, seed_param
 
 from .base import AnomalyDetector, AnomalyLearner
 
@@ -137,15 +136,7 @@ class IsolationForest(Module):
         BoolParam(
             "bootstrap", "Bootstrap", default=False, description="Draw each tree's rows with replacement."
         ),
-        IntParam(
-            "random_number_seed",
-            "Random number seed",
-            default=None,
-            optional=True,
-            min=0,
-            max=UINT32_MAX,
-            description="Fixes the random trees; empty uses the run's seed.",
-        ),
+        seed_param(),
     )
 
     def run(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:

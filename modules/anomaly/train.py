@@ -35,7 +35,7 @@ class TrainAnomalyDetectionModel(Module):
     ) -> dict[str, Any]:
         if not isinstance(untrained_model, AnomalyLearner):
             raise ModuleError(
-                "wrong_model_kind",
+                "wrong_input",
                 "Train Anomaly Detection Model trains anomaly detectors (PCA-Based Anomaly Detection, "
                 "One-Class Support Vector Machine, Isolation Forest). To train a classifier or a regressor, "
                 "use Train Model.",

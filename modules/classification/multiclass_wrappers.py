@@ -41,6 +41,10 @@ class MulticlassWrapperLearner(EstimatorLearner):
     def fit_setup(self, ctx: RunContext, data: TrainingData) -> FitSetup:
         return replace(super().fit_setup(ctx, data), seed=resolve_seed(self.inner.params, ctx))
 
+    def compact(self, estimator: Any) -> Any:
+        estimator.estimators_ = [self.inner.compact(binary) for binary in estimator.estimators_]
+        return estimator
+
     def allow_unknown_levels(self) -> bool:
         return self.inner.allow_unknown_levels()
 

@@ -3,12 +3,14 @@
 Euclidean k-means is scikit-learn's ``KMeans`` (Lloyd's algorithm, one initialisation). Cosine
 k-means is spherical k-means: rows are scaled to unit length, each row joins the centre with the
 highest cosine similarity, and each centre is the unit-length mean direction of its rows; the
-distance reported is the cosine distance ``1 - cos(row, centre)``.
+distance reported is the cosine distance ``1 - cos(row, centre)``. Its starting centres come from the
+same initialisations, applied to the unit-length rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abc import abstractmethod
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,7 +21,6 @@ from sklearn.preprocessing import MinMaxScaler, normalize
 
 from modules.sdk import (
     ASSIGNMENTS,
-    UINT32_MAX,
     BoolParam,
     Category,
     ChoiceParam,
@@ -37,7 +38,7 @@ from modules.sdk import (
     register,
     require_rows,
 )
-from modules.training.learners import library_warnings_to_log, resolve_seed
+from modules.training.learners import library_warnings_to_log, resolve_seed, seed_param
 
 from .trainer_mode import SweepableLearner, swept, trainer_mode_param, when_range, when_single
 
@@ -74,10 +75,10 @@ class ClusterLearner(SweepableLearner):
         exclude = {label_column} if label_column else set()
         return self.fit_columns(ctx, table, table.feature_columns(exclude=exclude), label_column)
 
+    @abstractmethod
     def fit_columns(
         self, ctx: RunContext, table: DataTable, feature_columns: list[str], label_column: str | None
-    ) -> ClusterModel:
-        raise NotImplementedError
+    ) -> ClusterModel: ...
 
 
 @dataclass
@@ -357,27 +358,10 @@ class KMeansClustering(Module):
             min=1,
             description="The most refinement passes over the data.",
         ),
-        IntParam(
-            "random_number_seed",
-            "Random number seed",
-            default=None,
-            optional=True,
-            min=0,
-            max=UINT32_MAX,
-            description="Fixes the random choice of starting centres; empty uses the run's seed.",
-            visible_when={**when_single("create_trainer_mode"), "initialization": SEEDED_INITIALIZATIONS},
-        ),
-        IntParam(
-            "random_number_seed_for_sweep",
-            "Random number seed",
-            default=None,
-            optional=True,
-            min=0,
-            max=UINT32_MAX,
-            visible_when={
-                **when_range("create_trainer_mode"),
-                "initialization_for_sweep": SEEDED_INITIALIZATIONS,
-            },
+        seed_param(**when_single("create_trainer_mode"), initialization=SEEDED_INITIALIZATIONS),
+        replace(
+            seed_param(**when_range("create_trainer_mode"), initialization_for_sweep=SEEDED_INITIALIZATIONS),
+            name="random_number_seed_for_sweep",
         ),
         ChoiceParam(
             "assign_label_mode",

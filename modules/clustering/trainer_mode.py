@@ -98,5 +98,5 @@ class SweepableLearner(Learner):
     def with_params(self, **overrides: Any) -> SweepableLearner:
         unknown = set(overrides) - set(self.params)
         if unknown:
-            raise KeyError(f"{type(self).__name__} has no parameter {sorted(unknown)[0]!r}")
+            raise ValueError(f"{type(self).__name__} has no parameter {sorted(unknown)[0]!r}")
         return type(self)({**self.settings(), self.mode_param: SINGLE_PARAMETER, **overrides})

@@ -61,7 +61,7 @@ def _require_cluster_model(value: Any, port: str, trained: bool) -> None:
     if not isinstance(value, expected):
         what = "a trained clustering model (from Train Clustering Model)" if trained else "K-Means Clustering"
         raise ModuleError(
-            "wrong_model_kind",
+            "wrong_input",
             f"This input takes {what}; the connected model is a {type(value).__name__}.",
             port=port,
         )

@@ -66,7 +66,10 @@ def run_job(workdir: Path, job: dict[str, Any]) -> dict[str, Any]:
             )
         returned = entry(inputs.get("dataframe1"), inputs.get("dataframe2"))
         frames = returned_frames(returned, pd)
-        outputs = {f"result{i + 1}": write_table(workdir, f"result{i + 1}.arrow", f, pd) for i, f in enumerate(frames)}
+        outputs = {
+            f"result{i + 1}": write_table(workdir, f"result{i + 1}.arrow", f, pd)
+            for i, f in enumerate(frames)
+        }
         return {"outputs": outputs, "figures": save_figures(workdir)}
     model_class = getattr(module, "AzureMLModel", None)
     if model_class is None:

@@ -30,7 +30,7 @@ from .execute_python_script import TIMEOUT_PARAM
 from .runner import run_python_script
 
 MODULE_KEY = "python_language.create_python_model"
-DEFAULT_SCRIPT = '''\
+DEFAULT_SCRIPT = """\
 # The script must define a class named AzureMLModel with these methods:
 #   __init__(self): set up the model
 #   train(self, df_train, df_label): df_train is a DataFrame of the feature columns,
@@ -53,7 +53,7 @@ class AzureMLModel:
 
     def predict(self, df):
         return pd.DataFrame({"Scored Labels": self.model.predict(df[self.feature_column_names])})
-'''
+"""
 
 logger = logging.getLogger(__name__)
 

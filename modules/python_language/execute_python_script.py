@@ -22,7 +22,7 @@ from modules.sdk import (
 
 from .runner import ScriptResult, run_python_script
 
-DEFAULT_SCRIPT = '''\
+DEFAULT_SCRIPT = """\
 # The script MUST contain a function named azureml_main,
 # which is the entry point for this module.
 #
@@ -39,7 +39,7 @@ def azureml_main(dataframe1=None, dataframe2=None):
 
     # Return value must be a sequence of up to two pandas.DataFrame
     return (dataframe1,)
-'''
+"""
 
 TIMEOUT_PARAM = IntParam(
     "timeout_seconds",
@@ -65,7 +65,11 @@ def carried_table(frame: pd.DataFrame | None, *sources: DataTable | None) -> Dat
 
 def device_table(result: ScriptResult) -> DataTable:
     """What the reference's "Python device" showed: printed output and the figures the script drew."""
-    rows = [(stream, stream, text) for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)) if text]
+    rows = [
+        (stream, stream, text)
+        for stream, text in (("stdout", result.stdout), ("stderr", result.stderr))
+        if text
+    ]
     rows += [
         ("figure", name, "data:image/png;base64," + base64.b64encode(png).decode("ascii"))
         for name, png in result.figures
@@ -135,7 +139,11 @@ class ExecutePythonScript(Module):
         dataset2: DataTable | None = None,
         script_bundle: bytes | None = None,
     ) -> dict[str, Any]:
-        inputs = {name: table.df for name, table in (("dataframe1", dataset1), ("dataframe2", dataset2)) if table is not None}
+        inputs = {
+            name: table.df
+            for name, table in (("dataframe1", dataset1), ("dataframe2", dataset2))
+            if table is not None
+        }
         result = run_python_script(
             "execute",
             params["python_script"],

@@ -12,6 +12,7 @@ Two layers, so that isolation can be strengthened without touching the modules:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -93,10 +94,8 @@ class SubprocessRunner:
                 if timed_out or cancelled:
                     _kill_group(process)
                     break
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(POLL_SECONDS)
-                except subprocess.TimeoutExpired:
-                    pass
         return ProcessOutcome(
             process.returncode,
             timed_out=timed_out,
@@ -107,10 +106,8 @@ class SubprocessRunner:
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -185,7 +182,10 @@ def run_python_script(
         }
         (workdir / "job.json").write_text(json.dumps(job))
         outcome = (runner or default_runner()).run(
-            workdir, timeout=timeout, env=child_environment(workdir, seed, cpu_threads), cancel_event=cancel_event
+            workdir,
+            timeout=timeout,
+            env=child_environment(workdir, seed, cpu_threads),
+            cancel_event=cancel_event,
         )
         _log_streams(logger, outcome)
         result = _read_result(workdir, outcome, timeout)
@@ -225,7 +225,9 @@ def _write_frame(path: Path, frame: pd.DataFrame) -> None:
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ModuleError("unsupported_column_type", f"An input column cannot be passed to Python: {exc}") from None
+        raise ModuleError(
+            "unsupported_column_type", f"An input column cannot be passed to Python: {exc}"
+        ) from None
     feather.write_feather(table, str(path), compression="uncompressed")
 
 

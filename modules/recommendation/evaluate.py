@@ -45,9 +45,9 @@ def rating_metrics(test: Triples, scored: pd.DataFrame) -> dict[str, Any]:
     assert test.ratings is not None
     errors = test.ratings - predicted
     return {
-        "Mean Absolute Error": float(np.mean(np.abs(errors))),
-        "Root Mean Squared Error": float(np.sqrt(np.mean(errors**2))),
-        "Number of Ratings": len(errors),
+        "Mean_Absolute_Error": float(np.mean(np.abs(errors))),
+        "Root_Mean_Squared_Error": float(np.sqrt(np.mean(errors**2))),
+        "Number_of_Ratings": len(errors),
     }
 
 
@@ -89,7 +89,7 @@ def ndcg_metrics(test: Triples, scored: pd.DataFrame, depth: int) -> dict[str, A
             "itself with Score SVD Recommender.",
             port="scored_dataset",
         )
-    return {"NDCG": float(np.mean(scores)), "Number of Users": len(scores)}
+    return {"NDCG": float(np.mean(scores)), "Number_of_Users": len(scores)}
 
 
 @register

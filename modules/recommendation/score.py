@@ -152,7 +152,7 @@ class ScoreSvdRecommender(Module):
         model = trained_svd_recommendation
         if not isinstance(model, SvdRecommender):
             raise ModuleError(
-                "wrong_model_kind",
+                "wrong_input",
                 f"This input takes a model from Train SVD Recommender; the connected one is a {type(model).__name__}.",
                 port="trained_svd_recommendation",
             )

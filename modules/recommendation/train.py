@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from modules.sdk import (
-    UINT32_MAX,
     Category,
     DataTable,
     FloatParam,
@@ -16,6 +16,7 @@ from modules.sdk import (
     RunContext,
     register,
 )
+from modules.training.learners import resolve_seed, seed_param
 
 from .svd import SgdSettings, SvdRecommender
 from .triples import read_triples
@@ -79,16 +80,7 @@ class TrainSvdRecommender(Module):
             advanced=True,
             description="L2 penalty on biases and factors; larger values resist over-fitting.",
         ),
-        IntParam(
-            "random_number_seed",
-            "Random number seed",
-            default=None,
-            optional=True,
-            min=0,
-            max=UINT32_MAX,
-            advanced=True,
-            description="Fixes the starting factors and the order of the ratings; empty uses the run's seed.",
-        ),
+        replace(seed_param(), advanced=True),
     )
 
     def run(
@@ -99,12 +91,11 @@ class TrainSvdRecommender(Module):
             "training_dataset_of_user_item_rating_triples",
             with_ratings=True,
         )
-        seed = params["random_number_seed"]
         settings = SgdSettings(
             factors=params["number_of_factors"],
             epochs=params["number_of_recommendation_algorithm_iterations"],
             learning_rate=params["learning_rate"],
             regularization=params["regularization_weight"],
-            seed=ctx.seed if seed is None else seed,
+            seed=resolve_seed(params, ctx),
         )
         return {"trained_svd_recommendation": SvdRecommender.train(ctx, triples, settings)}

@@ -136,7 +136,9 @@ _KIND_DTYPES = {"boolean": "bool", "integer": "int64", "double": "float64", "dat
 def table_from_schema(schema: list[dict[str, Any]]) -> DataTable:
     """An empty table with the columns, types and flags of a design-time schema, so that column rules
     ("all numeric", "all features") resolve at design time exactly as they will at run time."""
-    frame = pd.DataFrame({c["name"]: pd.Series([], dtype=_KIND_DTYPES.get(c.get("type", ""), "object")) for c in schema})
+    frame = pd.DataFrame(
+        {c["name"]: pd.Series([], dtype=_KIND_DTYPES.get(c.get("type", ""), "object")) for c in schema}
+    )
     meta = {
         c["name"]: ColumnMeta(
             is_feature=c.get("is_feature", True),

@@ -84,12 +84,6 @@ class WordNgramAnalyzer:
                 grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
         return grams
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WordNgramAnalyzer) and other.max_n == self.max_n
-
-    def __hash__(self) -> int:
-        return hash(("WordNgramAnalyzer", self.max_n))
-
 
 def check_dense_size(rows: int, columns: int, advice: str) -> None:
     if rows * columns > MAX_DENSE_CELLS:

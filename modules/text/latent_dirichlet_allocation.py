@@ -100,7 +100,13 @@ class LatentDirichletAllocation(Module):
         BoolParam("normalize", "Normalize", default=True),
         ChoiceParam("show_all_options", "Show all options", default="False", choices=("True", "False")),
         FloatParam(
-            "rho_parameter", "Rho parameter", default=0.01, min=0.0, exclusive_min=True, max=1.0, visible_when=_ALL
+            "rho_parameter",
+            "Rho parameter",
+            default=0.01,
+            min=0.0,
+            exclusive_min=True,
+            max=1.0,
+            visible_when=_ALL,
         ),
         FloatParam(
             "alpha_parameter",
@@ -233,7 +239,10 @@ class LatentDirichletAllocation(Module):
             size, bits = params["maximum_number_of_ngrams_in_dictionary"], params["number_of_hash_bits"]
         else:
             use_dictionary = params["build_dictionary_of_ngrams"] == "True"
-            size, bits = params["maximum_size_of_ngram_dictionary"], params["number_of_bits_to_use_for_feature_hashing"]
+            size, bits = (
+                params["maximum_size_of_ngram_dictionary"],
+                params["number_of_bits_to_use_for_feature_hashing"],
+            )
         if use_dictionary:
             return CountVectorizer(analyzer=analyzer, max_features=size, dtype=np.float64)
         return hashing_vectorizer(bits, params["n_grams"])

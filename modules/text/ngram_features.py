@@ -42,7 +42,10 @@ VOCAB_ID, VOCAB_NGRAM, VOCAB_DF, VOCAB_IDF, VOCAB_CORPUS = "Id", "NGram", "DF", 
 
 _LEARNS_NGRAMS = {"vocabulary_mode": (CREATE, MERGE)}
 _SELECTS = {"vocabulary_mode": (CREATE,), "use_filter_based_feature_selection": ("True",)}
-_SCORED_SELECTION = {**_SELECTS, "feature_scoring_method": tuple(m for m in SCORING_METHODS if m != "Count Based")}
+_SCORED_SELECTION = {
+    **_SELECTS,
+    "feature_scoring_method": tuple(m for m in SCORING_METHODS if m != "Count Based"),
+}
 
 
 @dataclass
@@ -193,9 +196,13 @@ class ExtractNGramFeaturesFromText(Module):
             "vocabulary_mode", "Vocabulary mode", default=CREATE, choices=(CREATE, READ_ONLY, UPDATE, MERGE)
         ),
         IntParam("n_grams_size", "N-grams size", default=1, min=1, max=20, visible_when=_LEARNS_NGRAMS),
-        ChoiceParam("weighting_function", "Weighting function", default=BINARY, choices=(BINARY, TF, IDF, TF_IDF)),
+        ChoiceParam(
+            "weighting_function", "Weighting function", default=BINARY, choices=(BINARY, TF, IDF, TF_IDF)
+        ),
         IntParam("minimum_word_length", "Minimum word length", default=3, min=1, visible_when=_LEARNS_NGRAMS),
-        IntParam("maximum_word_length", "Maximum word length", default=25, min=2, visible_when=_LEARNS_NGRAMS),
+        IntParam(
+            "maximum_word_length", "Maximum word length", default=25, min=2, visible_when=_LEARNS_NGRAMS
+        ),
         FloatParam(
             "minimum_n_gram_document_absolute_frequency",
             "Minimum n-gram document absolute frequency",
@@ -286,7 +293,9 @@ class ExtractNGramFeaturesFromText(Module):
         if mode == CREATE and params["use_filter_based_feature_selection"] == "True":
             keep = self._selected(ctx, params, dataset, featurizer, docs)
             vocabulary = NgramVocabulary(
-                [vocabulary.ngrams[i] for i in keep], vocabulary.document_frequency[keep], vocabulary.corpus_size
+                [vocabulary.ngrams[i] for i in keep],
+                vocabulary.document_frequency[keep],
+                vocabulary.corpus_size,
             )
             featurizer.ngrams, featurizer.idf = vocabulary.ngrams, vocabulary.idf
         ctx.progress(0.8, f"{len(vocabulary.ngrams)} n-grams")
@@ -298,7 +307,11 @@ class ExtractNGramFeaturesFromText(Module):
 
     @staticmethod
     def _selected(
-        ctx: RunContext, params: dict[str, Any], dataset: DataTable, featurizer: NgramFeaturizer, docs: list[str]
+        ctx: RunContext,
+        params: dict[str, Any],
+        dataset: DataTable,
+        featurizer: NgramFeaturizer,
+        docs: list[str],
     ) -> np.ndarray:
         method = params["feature_scoring_method"]
         if method == "Count Based":
@@ -314,6 +327,14 @@ class ExtractNGramFeaturesFromText(Module):
                     parameter="target_column",
                 )
             target = dataset.df[target_name]
+            if target.nunique() < 2:
+                raise ModuleError(
+                    "single_class_label",
+                    f"Feature selection needs a target with at least two different values; '{target_name}' "
+                    "has fewer. Choose another Target column, or turn feature selection off.",
+                    column=target_name,
+                    parameter="target_column",
+                )
         check_dense_size(len(docs), len(featurizer.ngrams), "Raise the minimum document frequency first.")
         values = featurizer.weigh(featurizer.counts(docs))
         known = target.notna().to_numpy()
@@ -328,7 +349,9 @@ class ExtractNGramFeaturesFromText(Module):
         )
 
 
-def learned_vocabulary(docs: list[str], params: dict[str, Any], previous: NgramVocabulary | None) -> NgramVocabulary:
+def learned_vocabulary(
+    docs: list[str], params: dict[str, Any], previous: NgramVocabulary | None
+) -> NgramVocabulary:
     """Create (previous is None) or Merge: count this corpus's n-grams and keep those passing the filters.
 
     In Merge, the previous vocabulary's n-grams all stay; its counts are added to this corpus's and the

@@ -39,7 +39,32 @@ REPEATED_CHARACTER = re.compile(r"(.)\1{2,}")
 # Sentence ends: ., ! or ? (with closing quotes or brackets) before whitespace, or a line break.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\s*\n\s*")
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc inc ltd co corp no approx dept est fig e.g i.e a.m p.m u.s".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "no",
+        "approx",
+        "dept",
+        "est",
+        "fig",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+        "u.s",
+    ]
 )
 
 # Verb contractions, longest first so "won't" is not read as "wo" + "n't".
@@ -214,7 +239,9 @@ class TextCleaner:
             if on["use_lemmatization"]:
                 token = lemmatize(token)
             # Checked after lemmatizing too, so "doing" does not come out as the stop word "do".
-            if on["remove_stop_words"] and (original.lower() in self.stop_words or token.lower() in self.stop_words):
+            if on["remove_stop_words"] and (
+                original.lower() in self.stop_words or token.lower() in self.stop_words
+            ):
                 continue
             out.append(token)
         return out
@@ -242,7 +269,15 @@ def split_sentences(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def lemmatize(token: str) -> str:
-    import simplemma  # imported on first use: its dictionaries take a moment to load
+    try:
+        import simplemma  # imported on first use: its dictionaries take a moment to load
+    except ImportError:
+        raise ModuleError(
+            "missing_dependency",
+            "Lemmatization needs the simplemma package, which is missing from this installation. Reinstall "
+            "the designer, or turn off Use lemmatization.",
+            parameter="use_lemmatization",
+        ) from None
 
     lemma = simplemma.lemmatize(token, lang="en")
     # The dictionary capitalises some lemmas ("dr" -> "Dr"); a lower-case word stays lower-case.

@@ -92,7 +92,9 @@ class ConvertWordToVector(Module):
             max=2000,
             visible_when=_TRAINED,
         ),
-        IntParam("context_window_size", "Context window size", default=5, min=1, max=100, visible_when=_TRAINED),
+        IntParam(
+            "context_window_size", "Context window size", default=5, min=1, max=100, visible_when=_TRAINED
+        ),
         IntParam("number_of_epochs", "Number of epochs", default=5, min=1, max=1024, visible_when=_TRAINED),
     )
 

@@ -78,9 +78,10 @@ def _logistic_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def _poisson_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Poisson negative log-likelihood with a log link (dropping the constant log(y!))."""
+    """Half the Poisson deviance with a log link: the negative log-likelihood up to a constant, and zero
+    for a perfect fit, so the optimiser's relative-improvement test is not swamped by the constant."""
     rate = np.exp(np.clip(Z, None, 700.0))
-    return float((rate - Y * Z).sum()), rate - Y
+    return float((rate - Y * Z + special.xlogy(Y, Y) - Y).sum()), rate - Y
 
 
 def fit_penalised_glm(
@@ -265,7 +266,9 @@ class BayesianLinearRegression(RegressorMixin, BaseEstimator):
         effective = float((eigenvalues / (eigenvalues + ratio)).sum())
         self.noise_precision_ = max(len(y) - effective, 1.0) / max(residual, 1e-12)
         # Posterior covariance of the weights: (beta * (X'X + ratio * I))^-1.
-        self.posterior_covariance_ = (eigenvectors / (self.noise_precision_ * (eigenvalues + ratio))) @ eigenvectors.T
+        self.posterior_covariance_ = (
+            eigenvectors / (self.noise_precision_ * (eigenvalues + ratio))
+        ) @ eigenvectors.T
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ A learner module (Two-Class Boosted Decision Tree, Linear Regression ...) declar
 from __future__ import annotations
 
 import copy
+import pickle
 import re
 import warnings
 from collections.abc import Iterator
@@ -129,6 +130,17 @@ def untrained_model_output() -> tuple[Port, ...]:
 def resolve_seed(params: dict[str, Any], ctx: RunContext) -> int:
     seed = params.get(SEED)
     return int(seed) if seed is not None else int(ctx.seed) % (UINT32_MAX + 1)
+
+
+def as_stored(value: Any) -> Any:
+    """The value as it comes back from the artifact store (one pickle round trip).
+
+    Pickle shares an object wherever it is referenced twice, including strings that Python interned
+    (a library's ``"binary"`` and our ``Task.BINARY``); loaded objects no longer share them. After one
+    round trip the pickled bytes are stable, so a freshly trained model and the same model loaded from
+    the store have the same content digest (which caching and train/serve parity compare).
+    """
+    return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 @contextmanager
@@ -288,6 +300,11 @@ class EstimatorLearner(Learner):
     def allow_unknown_levels(self) -> bool:
         return all(self.params.get(name, True) for name in ALLOW_UNKNOWN)
 
+    def compact(self, estimator: Any) -> Any:
+        """The fitted estimator as stored in the model (e.g. LightGBM's native booster, without its
+        scikit-learn wrapper): what is smallest and fastest to score and pickles identically."""
+        return estimator
+
     def model_options(self) -> dict[str, Any]:
         """Extra keyword arguments for ``model_class`` (e.g. the quantiles to estimate)."""
         return {}
@@ -324,7 +341,7 @@ class EstimatorLearner(Learner):
         estimator = self.build_estimator(setup)
         with library_warnings_to_log(ctx.logger):
             estimator.fit(data.X, data.y)
-        return self.make_model(data, estimator)
+        return as_stored(self.make_model(data, estimator))
 
     def fit_setup(self, ctx: RunContext, data: TrainingData) -> FitSetup:
         encoder = data.encoder
@@ -347,7 +364,7 @@ class EstimatorLearner(Learner):
             learner_key=self.module_key,
             title=self.title,
             encoder=data.encoder,
-            estimator=estimator,
+            estimator=self.compact(estimator),
             label_column=data.label_column,
             classes=data.classes,
             allow_unknown_levels=self.allow_unknown_levels(),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,32 +36,24 @@ BAYESIAN_CANDIDATES = 512
 Point = dict[str, Any]
 
 
-@dataclass(frozen=True)
 class Axis:
     """One swept setting: its listed values and, when numeric, the range a random sweep draws from."""
 
-    name: str
-    values: tuple[Any, ...]
-
-    @property
-    def numeric(self) -> bool:
-        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values) and (
-            min(self.values) < max(self.values)
+    def __init__(self, name: str, values: list[Any]) -> None:
+        self.name = name
+        self.values = tuple(values)
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values)
+        self.numeric = numbers and min(self.values) < max(self.values)
+        self.whole = all(isinstance(v, int) for v in self.values)
+        self.low, self.high = (
+            (float(min(self.values)), float(max(self.values))) if self.numeric else (0.0, 0.0)
         )
-
-    @property
-    def whole(self) -> bool:
-        return all(isinstance(v, int) for v in self.values)
-
-    @property
-    def logarithmic(self) -> bool:
-        low, high = min(self.values), max(self.values)
-        return self.numeric and low > 0 and high / low >= 10
+        self.logarithmic = self.numeric and self.low > 0 and self.high / self.low >= 10
 
     def draw(self, rng: np.random.Generator) -> Any:
         if not self.numeric:
             return self.values[int(rng.integers(len(self.values)))]
-        low, high = float(min(self.values)), float(max(self.values))
+        low, high = self.low, self.high
         if self.logarithmic:
             value = math.exp(rng.uniform(math.log(low), math.log(high)))
         else:
@@ -75,7 +66,7 @@ class Axis:
         """The value on [0, 1] (for the Gaussian process)."""
         if not self.numeric:
             return self.values.index(value) / max(len(self.values) - 1, 1)
-        low, high = float(min(self.values)), float(max(self.values))
+        low, high = self.low, self.high
         if self.logarithmic:
             return (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
         return (float(value) - low) / (high - low)
@@ -137,7 +128,7 @@ class BayesianSweep(Sweep):
         model = GaussianProcessRegressor(
             kernel=kernel,
             normalize_y=True,
-            n_restarts_optimizer=2,
+            n_restarts_optimizer=1,
             random_state=int(self.rng.integers(2**31 - 1)),
         )
         with warnings.catch_warnings():
@@ -157,7 +148,7 @@ class BayesianSweep(Sweep):
 
 
 def make_sweep(mode: str, space: dict[str, list[Any]], runs: int, seed: int) -> Sweep:
-    axes = [Axis(name, tuple(values)) for name, values in space.items()]
+    axes = [Axis(name, values) for name, values in space.items()]
     rng = np.random.default_rng(seed)
     if not axes:  # a learner created with Single Parameter: one run with its settings
         return PlannedSweep([{}])

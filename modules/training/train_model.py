@@ -17,6 +17,7 @@ from modules.sdk import (
 
 from .common import label_column_param, require_learner, resolve_label, rows_with_label
 from .importance import default_metric, permutation_importances
+from .learners import as_stored
 
 # Explanations score every feature on a sample of the training rows; this keeps them quick.
 EXPLANATION_ROWS = 1000
@@ -73,5 +74,6 @@ class TrainModel(Module):
                 "rows": len(sample),
                 "importances": dict(permutation_importances(model, sample, metric, ctx.seed % 2**32)),
             }
+            model = as_stored(model)
         ctx.progress(1.0, "trained")
         return {"trained_model": model}

@@ -1,6 +1,6 @@
-"""Data transformation modules."""
+"""Data transformation modules: each submodule registers its modules on import."""
 
-from . import (  # noqa: F401  # noqa: F401
+from . import (  # noqa: F401
     add_columns_rows,
     binning,
     clean_missing,
@@ -13,9 +13,9 @@ from . import (  # noqa: F401  # noqa: F401
     math_ops,
     normalize,
     partition_sample,
-    select_columns,  # noqa: F401
+    select_columns,
     select_columns_transform,
     smote,
     split_data,
-    sql_transform,  # noqa: F401
+    sql_transform,
 )

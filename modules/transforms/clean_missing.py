@@ -8,6 +8,7 @@ a deployed endpoint clean new rows exactly as training did: with the training st
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,11 +237,12 @@ def _statistic(series: pd.Series, mode: str) -> Any:
     numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
     value = float(np.nanmean(numbers) if mode == MEAN else np.nanmedian(numbers))
     kind = column_kind(series)
-    # Integer and boolean columns keep their type: the statistic is rounded to the nearest value.
+    # Integer and boolean columns keep their type: the statistic is rounded to the nearest value, a tie
+    # upwards (Python's round() would send 0.5 to 0 and 2.5 to 2).
     if kind == "integer":
-        return int(round(value))
+        return math.floor(value + 0.5)
     if kind == "boolean":
-        return bool(round(value))
+        return value >= 0.5
     return value
 
 
@@ -290,10 +292,10 @@ def _fill(series: pd.Series, value: Any) -> pd.Series:
 
 
 def _keep_dtype(series: pd.Series, values: np.ndarray) -> pd.Series:
-    """Imputed floats back into the column; integer and boolean columns get rounded values."""
+    """Imputed floats back into the column; integer and boolean columns get rounded values (ties up)."""
     kind = column_kind(series)
     if kind == "integer":
-        return pd.Series(np.round(values), index=series.index).astype(series.dtype)
+        return pd.Series(np.floor(values + 0.5), index=series.index).astype(series.dtype)
     if kind == "boolean":
-        return pd.Series(np.round(values) != 0, index=series.index).astype(series.dtype)
+        return pd.Series(values >= 0.5, index=series.index).astype(series.dtype)
     return pd.Series(values, index=series.index)

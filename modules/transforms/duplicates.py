@@ -36,6 +36,7 @@ class RemoveDuplicateRows(Module):
     category = Category.DATA_TRANSFORMATION
     inputs = (Port("dataset", "Dataset", PortType.DATASET),)
     outputs = (Port("results_dataset", "Results dataset", PortType.DATASET),)
+    schema_preserving_outputs = {"results_dataset": "dataset"}
     params = (
         ColumnsParam(
             KEY_COLUMNS,

@@ -96,6 +96,7 @@ class Smote(Module):
     pass_through_at_inference = True
     inputs = (Port("samples", "Samples", PortType.DATASET),)
     outputs = (Port("results_dataset", "Results dataset", PortType.DATASET),)
+    schema_preserving_outputs = {"results_dataset": "samples"}
     params = (
         ColumnsParam("label_column", "Label column", port="samples", single=True),
         IntParam(

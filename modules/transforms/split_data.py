@@ -216,6 +216,7 @@ class SplitData(Module):
         Port("results_dataset1", "Results dataset1", PortType.DATASET, description="The selected rows."),
         Port("results_dataset2", "Results dataset2", PortType.DATASET, description="All other rows."),
     )
+    schema_preserving_outputs = {"results_dataset1": "dataset", "results_dataset2": "dataset"}
     params = (
         ChoiceParam(
             "splitting_mode",

@@ -29,6 +29,7 @@ from modules.sdk import (
 )
 
 TABLE_NAMES = ("t1", "t2", "t3")
+RESULT_BATCH_ROWS = 100_000
 
 
 def locked_connection(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
@@ -88,12 +89,18 @@ class ApplySqlTransformation(Module):
     ) -> dict[str, Any]:
         query = params["sql_query_script"].strip()
         if not query:
-            raise ModuleError("missing_parameter", "Write a query, e.g. select * from t1.", parameter="sql_query_script")
-        tables = {name: table for name, table in zip(TABLE_NAMES, (t1, t2, t3), strict=True) if table is not None}
+            raise ModuleError(
+                "missing_parameter", "Write a query, e.g. select * from t1.", parameter="sql_query_script"
+            )
+        tables = {
+            name: table for name, table in zip(TABLE_NAMES, (t1, t2, t3), strict=True) if table is not None
+        }
         with locked_connection(params["memory_limit_mb"]) as connection:
             for name, table in tables.items():
                 connection.register(name, _arrow(table, name))
-            result = run_with_timeout(connection, query, params["timeout_seconds"], ctx)
+            result = run_with_timeout(
+                connection, query, params["timeout_seconds"], params["memory_limit_mb"], ctx
+            )
         meta: dict[str, Any] = {}
         for table in reversed(list(tables.values())):  # t1's metadata wins for a shared column name
             meta.update(table.meta)
@@ -112,7 +119,7 @@ def _arrow(table: DataTable, name: str) -> pa.Table:
 
 
 def run_with_timeout(
-    connection: duckdb.DuckDBPyConnection, query: str, timeout: float, ctx: RunContext
+    connection: duckdb.DuckDBPyConnection, query: str, timeout: float, max_result_mb: int, ctx: RunContext
 ) -> pa.Table:
     """Run the script and fetch the last statement's rows; interrupt it at the timeout or on cancel."""
     finished = threading.Event()
@@ -135,44 +142,62 @@ def run_with_timeout(
                 "The last SQL statement returns no rows. End the script with a SELECT.",
                 parameter="sql_query_script",
             )
-        return relation.to_arrow_table()
-    except duckdb.InterruptException:
+        return fetch_within(relation, max_result_mb)
+    except (duckdb.Error, OSError, pa.ArrowException) as exc:
+        # Errors while streaming the result arrive through Arrow as OSError/ArrowException.
         ctx.check_cancelled()
-        raise ModuleError(
-            "sql_timeout",
-            f"The SQL query was stopped after {timeout:g} seconds. Simplify it (a join without a condition "
-            "multiplies rows) or raise Timeout (seconds).",
-            parameter="timeout_seconds",
-        ) from None
-    except duckdb.PermissionException:
-        raise ModuleError(
-            "sql_not_allowed",
-            "The query may only read the input tables t1, t2 and t3: reading or writing files, attaching "
-            "databases and loading extensions are turned off.",
-            parameter="sql_query_script",
-        ) from None
-    except duckdb.OutOfMemoryException:
-        raise ModuleError(
-            "sql_out_of_memory",
-            "The SQL query needed more memory than Memory limit (MB) allows. Filter rows earlier or raise it.",
-            parameter="memory_limit_mb",
-        ) from None
-    except duckdb.Error as exc:
-        if "configuration has been locked" in str(exc):
-            raise ModuleError(
-                "sql_not_allowed",
-                "Queries cannot change the database settings (SET, PRAGMA); they are fixed for safety.",
-                parameter="sql_query_script",
-            ) from None
-        raise ModuleError(
-            "sql_error",
-            f"The SQL query failed: {_first_lines(str(exc))}",
-            parameter="sql_query_script",
-        ) from None
+        raise module_error_for(exc, timeout) from None
     finally:
         finished.set()
         watcher.join()
 
 
-def _first_lines(message: str, count: int = 4) -> str:
-    return "\n".join(message.strip().splitlines()[:count])[:2000]
+def fetch_within(relation: duckdb.DuckDBPyRelation, max_result_mb: int) -> pa.Table:
+    """The result rows, refusing results bigger than the memory limit (DuckDB's own limit does not
+    cover the copy handed to Python)."""
+    reader = relation.to_arrow_reader(RESULT_BATCH_ROWS)
+    batches: list[pa.RecordBatch] = []
+    size = 0
+    for batch in reader:
+        size += batch.nbytes
+        if size > max_result_mb * 2**20:
+            raise ModuleError(
+                "sql_out_of_memory",
+                f"The query's result is larger than Memory limit (MB) ({max_result_mb} MB). Return fewer rows or "
+                "columns, or raise the limit.",
+                parameter="memory_limit_mb",
+            )
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=reader.schema)
+
+
+def module_error_for(exc: Exception, timeout: float) -> ModuleError:
+    message = str(exc)
+    if isinstance(exc, duckdb.InterruptException) or "INTERRUPT Error" in message:
+        return ModuleError(
+            "sql_timeout",
+            f"The SQL query was stopped after {timeout:g} seconds. Simplify it (a join without a condition "
+            "multiplies rows) or raise Timeout (seconds).",
+            parameter="timeout_seconds",
+        )
+    if isinstance(exc, duckdb.PermissionException):
+        return ModuleError(
+            "sql_not_allowed",
+            "The query may only read the input tables t1, t2 and t3: reading or writing files, attaching "
+            "databases and loading extensions are turned off.",
+            parameter="sql_query_script",
+        )
+    if "configuration has been locked" in message:
+        return ModuleError(
+            "sql_not_allowed",
+            "Queries cannot change the database settings (SET, PRAGMA); they are fixed for safety.",
+            parameter="sql_query_script",
+        )
+    if isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory Error" in message:
+        return ModuleError(
+            "sql_out_of_memory",
+            "The SQL query needed more memory than Memory limit (MB) allows. Filter rows earlier or raise it.",
+            parameter="memory_limit_mb",
+        )
+    first_lines = "\n".join(message.strip().splitlines()[:4])[:2000]
+    return ModuleError("sql_error", f"The SQL query failed: {first_lines}", parameter="sql_query_script")

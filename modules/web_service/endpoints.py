@@ -62,7 +62,9 @@ def parse_schema(text: str | None) -> list[tuple[str, str]]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModuleError(
-            "invalid_parameter", f"The schema is not valid JSON: {exc.msg} (line {exc.lineno}).", parameter="schema"
+            "invalid_parameter",
+            f"The schema is not valid JSON: {exc.msg} (line {exc.lineno}).",
+            parameter="schema",
         ) from None
     if isinstance(value, dict):
         pairs = list(value.items())
@@ -75,7 +77,7 @@ def parse_schema(text: str | None) -> list[tuple[str, str]]:
             raise ModuleError(
                 "invalid_parameter",
                 "Each schema column needs a name and a type, one of "
-                f"{', '.join(SCHEMA_DTYPES)}: e.g. [{{\"name\": \"age\", \"type\": \"integer\"}}].",
+                f'{", ".join(SCHEMA_DTYPES)}: e.g. [{{"name": "age", "type": "integer"}}].',
                 parameter="schema",
             )
     return [(str(n), str(k)) for n, k in pairs]
@@ -121,7 +123,9 @@ class WebServiceInput(Module):
         ),
     )
 
-    def run(self, ctx: RunContext, params: dict[str, Any], dataset: DataTable | None = None) -> dict[str, Any]:
+    def run(
+        self, ctx: RunContext, params: dict[str, Any], dataset: DataTable | None = None
+    ) -> dict[str, Any]:
         name = check_name(params["name"])
         schema = parse_schema(params["schema"])
         requests = ctx.services.get(SERVICE_INPUTS) or {}

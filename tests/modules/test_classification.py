@@ -204,15 +204,12 @@ def test_logistic_regression_l1_weight_is_honoured_as_elastic_net() -> None:
 
 
 def test_logistic_regression_memory_size_is_honoured() -> None:
-    table = standardized(data.breast_cancer(), "diagnosis")
-    base = {"l1_regularization_weight": 0.0, "l2_regularization_weight": 0.1, "optimization_tolerance": 1e-10}
-    short = trained(
-        "classification.two_class_logistic_regression", table, "diagnosis", memory_size_for_l_bfgs=2, **base
-    )
-    long = trained(
-        "classification.two_class_logistic_regression", table, "diagnosis", memory_size_for_l_bfgs=50, **base
-    )
-    assert short.estimator.n_iter_ != long.estimator.n_iter_  # a different search path ...
+    table = standardized(data.wine(), "cultivar")
+    base = {"l1_regularization_weight": 0.0, "l2_regularization_weight": 0.1, "optimization_tolerance": 1e-12}
+    key = "classification.multiclass_logistic_regression"
+    short = trained(key, table, "cultivar", memory_size_for_l_bfgs=1, **base)
+    long = trained(key, table, "cultivar", memory_size_for_l_bfgs=50, **base)
+    assert short.estimator.n_iter_ > long.estimator.n_iter_  # a longer search with less memory ...
     np.testing.assert_allclose(
         short.estimator.coef_, long.estimator.coef_, atol=1e-4
     )  # ... to the same optimum
@@ -266,8 +263,16 @@ def test_neural_network_layers_and_normalizer() -> None:
     network = model.estimator.named_steps["network"]
     assert [w.shape for w in network.coefs_] == [(4, 8), (8, 4), (4, 3)]
     assert type(model.estimator.named_steps["normalizer"]).__name__ == "StandardScaler"
-    first = network.coefs_[0]
-    assert np.abs(first).max() <= 0.05 + 1  # trained from a 0.1-diameter start, still small after 5 passes
+
+
+def test_initial_weights_diameter() -> None:
+    from modules.training.estimators import DiameterInitMLPClassifier
+
+    network = DiameterInitMLPClassifier(init_diameter=0.1)
+    network._random_state = np.random.RandomState(0)
+    weights, biases = network._init_coef(50, 40, np.float64)
+    values = np.concatenate([weights.ravel(), biases])
+    assert np.abs(values).max() <= 0.05 and np.abs(values).max() > 0.049  # uniform on [-0.05, 0.05]
 
 
 def test_hidden_nodes_must_be_whole_numbers() -> None:
@@ -316,7 +321,9 @@ def test_averaged_perceptron_equals_sgd_with_averaging() -> None:
         average=True,
         random_state=SEED,
     ).fit(X, y)
-    np.testing.assert_array_equal(probabilities(model, table), expit(direct.decision_function(X)))
+    np.testing.assert_allclose(
+        probabilities(model, table), expit(direct.decision_function(X)), rtol=1e-12, atol=0
+    )
     assert labels(model, table).tolist() == [classes[i] for i in direct.predict(X)]
 
 

@@ -93,6 +93,8 @@ def test_python_variables_are_not_visible_to_queries() -> None:
     [
         "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r",
         "select count(*) from range(1000000000) a cross join range(1000000000) b",
+        # Rows trickle out while the result streams to Python: the interrupt arrives through Arrow.
+        "select range from range(100000000000) where range % 1000000007 = 0",
     ],
 )
 def test_runaway_queries_stop_at_the_timeout(sql: str) -> None:
@@ -100,6 +102,11 @@ def test_runaway_queries_stop_at_the_timeout(sql: str) -> None:
     error = refused(sql, timeout_seconds=1)
     assert error.code == "sql_timeout" and error.parameter == "timeout_seconds"
     assert time.monotonic() - started < 10
+
+
+def test_results_bigger_than_the_memory_limit_are_refused() -> None:
+    error = refused("select range as a, range * 2 as b from range(100000000)", memory_limit_mb=64)
+    assert error.code == "sql_out_of_memory" and error.parameter == "memory_limit_mb"
 
 
 def test_cancel_interrupts_a_running_query() -> None:

@@ -418,21 +418,23 @@ def test_custom_value_is_typed_per_column_and_indicators_mark_the_gaps() -> None
 
 
 def test_missing_ratio_bounds_choose_the_columns() -> None:
-    air = load_sample("air-quality")
-    ratios = air.df.isna().mean()  # Ozone ~0.24, Solar.R ~0.05
+    # The first 20 penguins: 'sex' is missing in 25% of rows, 'body_mass_g' in 5%.
+    head = data.penguins().df.head(20).reset_index(drop=True)
+    table = DataTable(head)
+    ratios = head.isna().mean()
     params = {
-        "columns_to_be_cleaned": ["Ozone", "Solar.R"],
-        "cleaning_mode": "Replace with median",
+        "columns_to_be_cleaned": ["sex", "body_mass_g"],
+        "cleaning_mode": "Replace with mode",
         "minimum_missing_value_ratio": 0.1,
         "maximum_missing_value_ratio": 0.5,
     }
-    assert 0.1 <= ratios["Ozone"] <= 0.5 and ratios["Solar.R"] < 0.1
-    out = _run(CLEAN, params, dataset=air)
+    assert 0.1 <= ratios["sex"] <= 0.5 and ratios["body_mass_g"] < 0.1
+    out = _run(CLEAN, params, dataset=table)
     pd.testing.assert_series_equal(
-        out["cleaned_dataset"].df["Ozone"], air.df["Ozone"].fillna(air.df["Ozone"].median())
+        out["cleaned_dataset"].df["sex"], head["sex"].fillna(head["sex"].mode()[0])
     )
-    pd.testing.assert_series_equal(out["cleaned_dataset"].df["Solar.R"], air.df["Solar.R"])
-    assert out["cleaning_transformation"].columns == ["Ozone"]
+    pd.testing.assert_series_equal(out["cleaned_dataset"].df["body_mass_g"], head["body_mass_g"])
+    assert out["cleaning_transformation"].columns == ["sex"]
 
 
 def test_remove_rows_and_columns_match_pandas() -> None:

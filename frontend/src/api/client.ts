@@ -19,6 +19,8 @@ export interface ApiErrorBody {
     field?: string | null
     /** The pipeline node the error is about, when there is one. */
     node?: string | null
+    /** Machine-readable extras, e.g. `problems` of an invalid graph. */
+    details?: Record<string, unknown> | null
   }
 }
 
@@ -27,24 +29,33 @@ export class ApiError extends Error {
   readonly code: string
   readonly field: string | null
   readonly node: string | null
+  readonly details: Record<string, unknown> | null
 
   constructor(
     status: number,
     code: string,
     message: string,
-    details: { field?: string | null; node?: string | null } = {},
+    extra: { field?: string | null; node?: string | null; details?: Record<string, unknown> | null } = {},
   ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
-    this.field = details.field ?? null
-    this.node = details.node ?? null
+    this.field = extra.field ?? null
+    this.node = extra.node ?? null
+    this.details = extra.details ?? null
   }
 }
 
 export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError
+}
+
+/** A sentence for the user from anything thrown: the server's message, or a generic one. */
+export function errorMessage(error: unknown, fallback = 'Something went wrong. Please try again.'): string {
+  if (isApiError(error)) return error.message
+  if (error instanceof Error && error.message) return error.message
+  return fallback
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -97,8 +108,8 @@ function isApiErrorBody(body: unknown): body is ApiErrorBody {
  */
 export function errorFromResponseBody(status: number, statusText: string, body: unknown): ApiError {
   if (isApiErrorBody(body)) {
-    const { code, message, field, node } = body.error
-    return new ApiError(status, code || 'error', message, { field, node })
+    const { code, message, field, node, details } = body.error
+    return new ApiError(status, code || 'error', message, { field, node, details })
   }
   // Django REST framework's default shape, for endpoints not yet wrapped.
   if (typeof body === 'object' && body !== null && typeof (body as { detail?: unknown }).detail === 'string') {

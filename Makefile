@@ -12,7 +12,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-python test-services test-frontend lint frontend install chromium bench clean
+.PHONY: run test test-python test-services test-frontend lint frontend install system-packages bench clean
 
 run: install frontend
 	$(PY) manage.py runembedded
@@ -36,10 +36,14 @@ frontend/dist/.built: frontend/node_modules/.installed $(FRONTEND_SOURCES)
 	cd frontend && npm run --silent build
 	touch $@
 
-chromium:
-	@{ command -v chromium && command -v docker-compose; } >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium for the browser tests and docker-compose to validate docker/compose.yaml"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver docker-compose >/dev/null; }
+# Debian packages the tests need: Chromium (browser tests), docker-compose (validates
+# docker/compose.yaml; there is no Docker engine here) and bubblewrap (the user-code sandbox).
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose bubblewrap
+
+system-packages:
+	@{ command -v chromium && command -v docker-compose && command -v bwrap; } >/dev/null 2>&1 || { \
+		echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
 lint: install frontend/node_modules/.installed
 	$(VENV)/bin/ruff check .
@@ -51,11 +55,11 @@ lint: install frontend/node_modules/.installed
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test --silent
 
-test-python: install frontend chromium
+test-python: install frontend system-packages
 	$(PY) -m pytest
 
 # The integration tests again, on the machine's PostgreSQL and Redis (skipped when they are absent).
-test-services: install frontend
+test-services: install frontend system-packages
 	@if $(PY) -c "import socket,sys; [socket.create_connection(a, 1).close() for a in (('127.0.0.1',5432),('127.0.0.1',6379))]" 2>/dev/null; then \
 		DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) -m pytest -m "integration" ; \
 	else echo "test-services: PostgreSQL or Redis is not listening on 127.0.0.1; skipped"; fi

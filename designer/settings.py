@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "designer.graphs",
     "designer.artifacts",
     "designer.runs",
+    "designer.datasets",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Pipelines, runs, datasets, models and endpoints of the drag-and-drop ML designer.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "designer.runs.models.RunStatus",
+        "StepStatusEnum": "designer.runs.models.StepStatus",
+    },
 }
 
 GRAPHENE = {"SCHEMA": "designer.graphql_schema.schema"}
@@ -204,6 +209,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest dataset file accepted by upload (bytes); bigger uploads get a 413 naming this limit.
+DATASET_MAX_UPLOAD_BYTES = int(os.environ.get("DATASET_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from graphene_django.views import GraphQLView
 from rest_framework.routers import SimpleRouter
@@ -31,7 +30,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
-    path("graphql/", csrf_exempt(GraphQLView.as_view(graphiql=True))),
+    # Session-authenticated, so mutations need the CSRF token like every other session write.
+    path("graphql/", GraphQLView.as_view(graphiql=True)),
     path("admin/", admin.site.urls),
     path("", core.root),
     re_path(r"^app(?:/(?P<path>.*))?$", core.spa, name="spa"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from designer.workspaces.services import can_write
+from designer.workspaces.services import can_write, scope_to_user
 
 
 class WorkspaceWritePermission(permissions.IsAuthenticated):
@@ -14,3 +14,13 @@ class WorkspaceWritePermission(permissions.IsAuthenticated):
         if request.method in permissions.SAFE_METHODS:
             return True
         return can_write(request.user, obj.workspace_id)
+
+
+class WorkspaceScopedMixin:
+    """Viewsets list and fetch only what the caller's workspaces hold."""
+
+    def scoped(self, queryset):
+        # The OpenAPI generator calls get_queryset without a signed-in user.
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        return scope_to_user(queryset, self.request.user)  # type: ignore[attr-defined]

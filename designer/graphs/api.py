@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer.core.api_errors import ApiError
-from designer.core.permissions import WorkspaceWritePermission
+from designer.core.permissions import WorkspaceScopedMixin, WorkspaceWritePermission
 from designer.runs import engine
 from designer.runs.serializers import RunSerializer, SubmitSerializer
-from designer.workspaces.services import personal_workspace, scope_to_user
+from designer.workspaces.services import personal_workspace
 
 from . import services
 from .models import Pipeline
@@ -37,12 +37,12 @@ def invalid_graph_error(problems: list) -> ApiError:
     )
 
 
-class PipelineViewSet(viewsets.ModelViewSet):
+class PipelineViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     permission_classes = [WorkspaceWritePermission]
     lookup_value_regex = "[0-9a-f-]{36}"
 
     def get_queryset(self):
-        return scope_to_user(Pipeline.objects.all(), self.request.user)
+        return self.scoped(Pipeline.objects.all())
 
     def get_serializer_class(self):
         return PipelineListSerializer if self.action == "list" else PipelineSerializer

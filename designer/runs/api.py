@@ -9,9 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer.core.api_errors import ApiError
-from designer.core.permissions import WorkspaceWritePermission
+from designer.core.permissions import WorkspaceScopedMixin, WorkspaceWritePermission
 from designer.graphs.api import invalid_graph_error
-from designer.workspaces.services import scope_to_user
 from modules.sdk import get_module
 
 from . import engine, events, previews
@@ -25,19 +24,21 @@ from .serializers import (
 )
 
 
-class ExperimentViewSet(viewsets.ReadOnlyModelViewSet):
+class ExperimentViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ExperimentSerializer
 
     def get_queryset(self):
-        return scope_to_user(Experiment.objects.all(), self.request.user)
+        return self.scoped(Experiment.objects.all())
 
 
-class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RunViewSet(
+    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = [WorkspaceWritePermission]
     lookup_value_regex = "[0-9a-f-]{36}"
 
     def get_queryset(self):
-        runs = scope_to_user(Run.objects.select_related("experiment", "pipeline_version"), self.request.user)
+        runs = self.scoped(Run.objects.select_related("experiment", "pipeline_version"))
         params = self.request.query_params
         if params.get("experiment"):
             runs = runs.filter(experiment__name=params["experiment"])

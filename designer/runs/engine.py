@@ -19,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 from importlib import metadata
 from typing import Any
 
@@ -202,18 +203,21 @@ def gpu_worker_available() -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
-def dispatch_ready(run_id: Any) -> list[int]:
+def dispatch_ready(run_id: Any, keep_for_queue: str | None = None) -> int | None:
     """Queue every pending step whose inputs are all done; finish the run when nothing is left.
 
     A ready step whose outputs are already in the cache is marked cached right here, without a trip
     through the broker and a worker, and its successors are considered in the same pass: an unchanged
-    resubmission completes inside the submit call.
+    resubmission completes inside the submit call. With ``keep_for_queue`` (a worker that just finished
+    a step), one ready step of that queue is queued but not sent: its id is returned for the caller to
+    run in place.
     """
     to_send: list[Step] = []
+    kept: Step | None = None
     with transaction.atomic():
         run = Run.objects.get(pk=run_id)
         if run.cancel_requested:
-            return []
+            return None
         # The heavy columns (logs, schemas, metrics) are not needed to decide what is ready.
         steps = {s.node_id: s for s in run.steps.defer("logs", "output_schemas", "error")}
         progressed = True
@@ -235,12 +239,15 @@ def dispatch_ready(run_id: Any) -> list[int]:
                 )
                 if claimed:
                     step.task_id, step.status = task_id, StepStatus.QUEUED
-                    to_send.append(step)
+                    if kept is None and keep_for_queue == step.queue:
+                        kept = step
+                    else:
+                        to_send.append(step)
                     events.emit(run.pk, "step_queued", step.node_id, queue=step.queue)
-        if not to_send:
+        if not to_send and kept is None:
             _finish_run_if_done(run)
-    transaction.on_commit(lambda: [_send(step) for step in to_send])
-    return [s.pk for s in to_send]
+    transaction.on_commit(lambda: _send_all(to_send))
+    return kept.pk if kept is not None else None
 
 
 def _resolve_from_cache(step: Step, steps: dict[str, Step]) -> bool:
@@ -257,7 +264,7 @@ def _resolve_from_cache(step: Step, steps: dict[str, Step]) -> bool:
     if hit is None:
         Step.objects.filter(pk=step.pk).update(cache_key=key)
         return False
-    origin = hit.cached_from if hit.status == StepStatus.CACHED and hit.cached_from_id else hit
+    origin = _cache_origin(hit)
     now = timezone.now()
     fields = {
         "status": StepStatus.CACHED,
@@ -292,6 +299,16 @@ def _cached_log(origin: Step) -> str:
     return f"Reused the outputs of run {origin.run_id} (node '{origin.node_id}'): same module, parameters and inputs."
 
 
+def _send_all(steps: list[Step]) -> None:
+    for step in steps:
+        _send(step)
+
+
+def _cache_origin(hit: Step) -> Step:
+    """The step that really computed the outputs (a cached step points at its origin)."""
+    return hit.cached_from if hit.status == StepStatus.CACHED and hit.cached_from is not None else hit
+
+
 def _send(step: Step) -> None:
     from .tasks import execute_step
 
@@ -322,10 +339,14 @@ def _finish_run_if_done(run: Run) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _claim(step_id: int, worker: str) -> Step | None:
+def _claim(step_id: int, worker: str, task_id: str = "") -> Step | None:
     now = timezone.now()
     lease = now + timedelta(seconds=LEASE_SECONDS)
+    # The task id of the process that runs it (a step continued in place runs under its
+    # predecessor's task), so that cancelling can revoke the right task.
+    extra = {"task_id": task_id} if task_id else {}
     claimed = Step.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
+        **extra,
         status=StepStatus.RUNNING,
         attempt=F("attempt") + 1,
         worker=worker,
@@ -365,24 +386,42 @@ def step_cache_key(
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def execute_step(step_id: int, worker: str) -> str:
-    step = _claim(step_id, worker)
+def execute_step(step_id: int, worker: str, task_id: str = "") -> str:
+    """Run a step, then keep going with one successor it made ready (same queue) in this process.
+
+    Running the successor in place saves a trip through the broker and the pool, and its inputs are
+    still in this process's memory cache. Other ready successors go to the queue, so branches still
+    run in parallel on other processes.
+    """
+    outcome = "not-claimed"
+    current: int | None = step_id
+    while current is not None:
+        outcome, step = _execute_one(current, worker, task_id)
+        current = None
+        if outcome in ("completed", "cached") and step is not None:
+            current = dispatch_ready(step.run_id, keep_for_queue=step.queue)
+    return outcome
+
+
+def _execute_one(step_id: int, worker: str, task_id: str) -> tuple[str, Step | None]:
+    step = _claim(step_id, worker, task_id)
     if step is None:
-        return "not-claimed"
+        return "not-claimed", None
     run = step.run
     if run.cancel_requested:
         _end_step(
             step, StepStatus.CANCELLED, error={"code": "cancelled", "message": "The run was cancelled."}
         )
-        return "cancelled"
+        return "cancelled", step
     if step.attempt > MAX_ATTEMPTS:
         _fail(
             step, "worker_lost", f"The worker running '{step.title}' stopped {MAX_ATTEMPTS} times; giving up."
         )
-        return "failed"
-    Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
-    )
+        return "failed", step
+    if run.status == RunStatus.QUEUED:
+        Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now()
+        )
     events.emit(run.pk, "step_started", step.node_id, attempt=step.attempt, worker=worker)
     module = get_module(step.module_key)
     try:
@@ -392,14 +431,14 @@ def execute_step(step_id: int, worker: str) -> str:
         _fail(
             step, "input_unavailable", f"Could not read the inputs of '{step.title}': {type(exc).__name__}."
         )
-        return "failed"
+        return "failed", step
     key = step_cache_key(step.module_key, step.module_version, step.params, digests)
     step.cache_key = key  # saved with the step's end, by _end_step
     if module.is_deterministic(step.params) and not step.regenerate:
         hit = _cache_hit(step, key)
         if hit is not None:
-            return _finish_cached(step, hit)
-    return _run_module(step, module, inputs)
+            return _finish_cached(step, hit), step
+    return _run_module(step, module, inputs), step
 
 
 def _load_inputs(step: Step, module) -> tuple[dict[str, Any], dict[str, str]]:
@@ -432,10 +471,11 @@ def _cache_hit(step: Step, key: str) -> Step | None:
 
 
 def _finish_cached(step: Step, hit: Step) -> str:
-    origin = hit.cached_from if hit.status == StepStatus.CACHED and hit.cached_from_id else hit
+    origin = _cache_origin(hit)
     finished = _end_step(
         step,
         StepStatus.CACHED,
+        inline=True,
         outputs=hit.outputs,
         output_schemas=hit.output_schemas,
         metrics=hit.metrics,
@@ -551,6 +591,7 @@ def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
     finished = _end_step(
         step,
         StepStatus.COMPLETED,
+        inline=True,
         outputs=digests,
         output_schemas=schemas,
         metrics=metrics,
@@ -583,8 +624,11 @@ def _json_scalar(value: Any) -> Any:
         return str(value)
 
 
-def _end_step(step: Step, status: str, **fields: Any) -> bool:
-    """Conditional on this attempt still holding the step: a second finish changes nothing."""
+def _end_step(step: Step, status: str, *, inline: bool = False, **fields: Any) -> bool:
+    """Conditional on this attempt still holding the step: a second finish changes nothing.
+
+    ``inline``: the caller dispatches the successors itself (and may run one of them in place).
+    """
     now = timezone.now()
     fields.setdefault("finished_at", now)
     if step.cache_key:
@@ -605,7 +649,8 @@ def _end_step(step: Step, status: str, **fields: Any) -> bool:
         if fields.get("metrics"):
             payload["metrics"] = fields["metrics"]
         events.emit(step.run_id, f"step_{status}", step.node_id, **payload)
-        transaction.on_commit(lambda: dispatch_ready(step.run_id))
+        if not inline:
+            transaction.on_commit(lambda: dispatch_ready(step.run_id))
     return True
 
 
@@ -715,7 +760,7 @@ def reap(now=None) -> dict[str, int]:
                     reason="the worker running it stopped responding",
                     attempt=step.attempt,
                 )
-                transaction.on_commit(lambda s=step: _send(s))
+                transaction.on_commit(partial(_send, step))
                 counts["requeued"] += 1
     stale = now - timedelta(seconds=GPU_WAIT_SECONDS)
     # Steps for the cpu queue are re-sent below; gpu steps wait for a gpu worker, then fail.

@@ -18,7 +18,7 @@ class StepSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_cached_from_run(self, step: Step) -> str | None:
-        return str(step.cached_from.run_id) if step.cached_from_id else None
+        return str(step.cached_from.run_id) if step.cached_from is not None else None
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -31,7 +31,7 @@ REAPER_INTERVAL_SECONDS = 2.0
 )
 def execute_step(self, step_id: int) -> str:
     try:
-        return engine.execute_step(step_id, self.request.hostname or "unknown")
+        return engine.execute_step(step_id, self.request.hostname or "unknown", self.request.id or "")
     finally:
         close_old_connections()
 

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from modules.sdk import Category, Task, register
-from modules.training.algorithms import (
-    NeuralNetworkLearner,
-    check_neural_network_params,
-    neural_network_params,
-)
-from modules.training.learners import LearnerModule
-
-
-class _NeuralNetworkModule(LearnerModule):
-    learner_class = NeuralNetworkLearner
-    params = neural_network_params()
-
-    def check_params(self, params: dict[str, Any]) -> None:
-        check_neural_network_params(params)
+from modules.training.algorithms import NeuralNetworkModule
 
 
 @register
-class TwoClassNeuralNetwork(_NeuralNetworkModule):
+class TwoClassNeuralNetwork(NeuralNetworkModule):
     """A fully connected neural network that tells two classes apart.
 
     Features are normalised first (Min-Max by default); text categories become 0/1 columns. Missing
@@ -37,7 +22,7 @@ class TwoClassNeuralNetwork(_NeuralNetworkModule):
 
 
 @register
-class MulticlassNeuralNetwork(_NeuralNetworkModule):
+class MulticlassNeuralNetwork(NeuralNetworkModule):
     """A fully connected neural network that predicts one of several classes (softmax output).
 
     Features are normalised first (Min-Max by default); text categories become 0/1 columns. Missing

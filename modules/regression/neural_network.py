@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from modules.sdk import Category, Task, register
-from modules.training.algorithms import (
-    NeuralNetworkLearner,
-    check_neural_network_params,
-    neural_network_params,
-)
-from modules.training.learners import LearnerModule
+from modules.training.algorithms import NeuralNetworkModule
 
 
 @register
-class NeuralNetworkRegression(LearnerModule):
+class NeuralNetworkRegression(NeuralNetworkModule):
     """A fully connected neural network that predicts a number.
 
-    Features are normalised first (Min-Max by default); text categories become 0/1 columns. Missing
-    values must be cleaned first (Clean Missing Data).
+    Features are normalised first (Min-Max by default) and the label is standardised while training;
+    text categories become 0/1 columns. Missing values must be cleaned first (Clean Missing Data).
     """
 
     key = "regression.neural_network_regression"
     title = "Neural Network Regression"
     category = Category.REGRESSION
     task = Task.REGRESSION
-    learner_class = NeuralNetworkLearner
-    params = neural_network_params()
-
-    def check_params(self, params: dict[str, Any]) -> None:
-        check_neural_network_params(params)

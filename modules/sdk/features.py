@@ -99,7 +99,8 @@ class FeatureEncoder:
             series = df[col]
             if col in self.categories:
                 levels = self.categories[col]
-                codes = pd.Categorical(series, categories=levels).codes  # -1 for unknown / missing
+                # -1 for levels not seen in training and for missing values.
+                codes = pd.Index(levels).get_indexer(series.astype(object).where(series.notna(), None))
                 if self.categorical == "onehot":
                     block = np.zeros((len(series), len(levels)), dtype=np.float64)
                     known = codes >= 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -122,8 +123,10 @@ class Module:
             "replaces": list(cls.replaces),
         }
 
-    def run(self, ctx: RunContext, params: dict[str, Any], **inputs: Any) -> dict[str, Any]:
-        raise NotImplementedError
+    # ``run(self, ctx, params, **inputs) -> outputs``: each module names its own input ports as keyword
+    # arguments, so the base declares it as a callable of any arguments rather than a method whose
+    # signature every subclass would have to break.
+    run: Callable[..., dict[str, Any]]
 
     @classmethod
     def execute(cls, ctx: RunContext, params: dict[str, Any] | None = None, **inputs: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from .estimators import (
 from .learners import (
     EstimatorLearner,
     FitSetup,
+    LearnerModule,
     TrainingData,
     allow_unknown_param,
     hyperparameter,
@@ -173,13 +174,13 @@ class LightGBMBooster:
         self.classifier = classifier
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        raw = self.booster.predict(X)
+        raw = np.asarray(self.booster.predict(X))
         return np.column_stack([1.0 - raw, raw]) if raw.ndim == 1 else raw
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if self.classifier:
             return self.predict_proba(X).argmax(axis=1)
-        return self.booster.predict(X)
+        return np.asarray(self.booster.predict(X))
 
 
 # -- decision forests (extremely randomised trees) ------------------------------------------------------
@@ -396,8 +397,14 @@ class NeuralNetworkLearner(EstimatorLearner):
         return model
 
 
-def check_neural_network_params(params: dict[str, Any]) -> None:
-    parse_hidden_nodes(params["number_of_hidden_nodes"])
+class NeuralNetworkModule(LearnerModule):
+    """Base of the three neural network modules: same parameters and checks, different task."""
+
+    learner_class = NeuralNetworkLearner
+    params = neural_network_params()
+
+    def check_params(self, params: dict[str, Any]) -> None:
+        parse_hidden_nodes(params["number_of_hidden_nodes"])
 
 
 # -- XGBoost --------------------------------------------------------------------------------------------

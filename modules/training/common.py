@@ -20,6 +20,7 @@ from modules.sdk import (
     Task,
     TrainedModel,
     column_kind,
+    require_rows,
     resolve_columns,
 )
 
@@ -97,6 +98,20 @@ def with_scores(
             if column_meta.is_label != (column == label_column):
                 meta[column] = replace(column_meta, is_label=column == label_column)
     return DataTable(df, meta)
+
+
+def labelled_rows(table: DataTable, selection: dict[str, Any] | None, port: str) -> tuple[str, DataTable]:
+    """The label column (chosen or marked) and the rows that have a label; errors when there are none."""
+    label = resolve_label(table, selection)
+    if not label:
+        raise ModuleError(
+            "missing_label",
+            "Choose the Label column, or mark one as the label with Edit Metadata.",
+            parameter="label_column",
+        )
+    rows = rows_with_label(table, label)
+    require_rows(rows, port)
+    return label, rows
 
 
 def rows_with_label(table: DataTable, label_column: str | None) -> DataTable:

@@ -15,21 +15,18 @@ from modules.sdk import (
     DataTable,
     IntParam,
     Module,
-    ModuleError,
     Port,
     PortType,
     RunContext,
     register,
-    require_rows,
 )
 
 from .common import (
     cross_validated_scores,
     fold_assignments,
     label_column_param,
+    labelled_rows,
     require_learner,
-    resolve_label,
-    rows_with_label,
 )
 from .metrics import PROBABILITY_PREFIX, evaluate, scalar_metrics
 
@@ -78,15 +75,7 @@ class CrossValidateModel(Module):
         self, ctx: RunContext, params: dict[str, Any], untrained_model: Any, dataset: DataTable
     ) -> dict[str, Any]:
         learner = require_learner(untrained_model, "untrained_model", self.title)
-        label = resolve_label(dataset, params["label_column"])
-        if not label:
-            raise ModuleError(
-                "missing_label",
-                "Choose the Label column, or mark one as the label with Edit Metadata.",
-                parameter="label_column",
-            )
-        data = rows_with_label(dataset, label)
-        require_rows(data, "dataset")
+        label, data = labelled_rows(dataset, params["label_column"], "dataset")
         folds = fold_assignments(data, label, learner.task, params["number_of_folds"], params["random_seed"])
         results = cross_validated_scores(ctx, learner, data, label, folds)
         return {

@@ -44,6 +44,11 @@ ERROR_METRICS = {
 }
 
 
+# Anomaly detectors score like two-class models (label 1 = anomaly), so the classification metrics apply.
+BINARY_TASKS = (Task.BINARY, Task.ANOMALY)
+EXPLAINABLE_TASKS = (*BINARY_TASKS, Task.MULTICLASS, Task.REGRESSION)
+
+
 def default_metric(model: TrainedModel) -> str:
     if model.task == Task.REGRESSION:
         return "Regression - Coefficient of Determination"
@@ -53,7 +58,7 @@ def default_metric(model: TrainedModel) -> str:
 def _classification_value(metric: str, model: TrainedModel, truth: pd.Series, scores: pd.DataFrame) -> float:
     t, p = comparable_labels(truth, scores[SCORED_LABELS])
     classes = list(model.classes or [])
-    binary = model.task == Task.BINARY
+    binary = model.task in BINARY_TASKS
     if metric == "Classification - Accuracy":
         return float(skm.accuracy_score(t, p))
     if metric == "Classification - Average Log Loss":
@@ -83,11 +88,7 @@ def _regression_value(metric: str, truth: np.ndarray, predicted: np.ndarray) -> 
 def metric_function(model: TrainedModel, metric: str) -> Callable[[pd.DataFrame, pd.Series], float]:
     """A function of (feature rows, true labels) giving the metric of the model's scores on them."""
     regression = model.task == Task.REGRESSION
-    if regression != metric.startswith(REGRESSION_PREFIX) or model.task not in (
-        Task.BINARY,
-        Task.MULTICLASS,
-        Task.REGRESSION,
-    ):
+    if regression != metric.startswith(REGRESSION_PREFIX) or model.task not in EXPLAINABLE_TASKS:
         raise ModuleError(
             "metric_task_mismatch",
             f"'{metric}' does not fit a {model.task} model; pick a "

@@ -274,9 +274,9 @@ def _curves(y: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
     fp = np.concatenate([[n_neg], fp])
     cut: list[float | None] = [None, *thresholds.tolist()]
     keep = [0] + [i for i in range(1, len(tp)) if (tp[i], fp[i]) != (tp[i - 1], fp[i - 1])]
-    roc = {"threshold": [], "false_positive_rate": [], "true_positive_rate": []}
-    pr = {"threshold": [], "recall": [], "precision": []}
-    lift = {"threshold": [], "fraction_predicted_positive": [], "true_positives": []}
+    roc: dict[str, list[Any]] = {"threshold": [], "false_positive_rate": [], "true_positive_rate": []}
+    pr: dict[str, list[Any]] = {"threshold": [], "recall": [], "precision": []}
+    lift: dict[str, list[Any]] = {"threshold": [], "fraction_predicted_positive": [], "true_positives": []}
     for i in keep:
         roc["threshold"].append(cut[i])
         roc["false_positive_rate"].append(_ratio(fp[i], n_neg))

@@ -12,11 +12,12 @@ from modules.sdk import (
     Port,
     PortType,
     RunContext,
+    TrainedModel,
     register,
 )
 
 from .common import label_column_param, require_learner, resolve_label, rows_with_label
-from .importance import default_metric, permutation_importances
+from .importance import EXPLAINABLE_TASKS, default_metric, permutation_importances
 from .learners import as_stored
 
 # Explanations score every feature on a sample of the training rows; this keeps them quick.
@@ -61,19 +62,26 @@ class TrainModel(Module):
         label = resolve_label(dataset, params["label_column"])
         ctx.progress(0.05, "training")
         model = learner.fit(ctx, dataset, label)
-        if params["model_explanations"] and model.label_column:
-            sample = rows_with_label(dataset, model.label_column)
-            if len(sample) > EXPLANATION_ROWS:
-                sample = sample.with_frame(
-                    sample.df.sample(n=EXPLANATION_ROWS, random_state=ctx.seed % 2**32)
-                )
-            metric = default_metric(model)
-            model.explanations = {  # type: ignore[attr-defined]
-                "method": "permutation_feature_importance",
-                "metric": metric,
-                "rows": len(sample),
-                "importances": dict(permutation_importances(model, sample, metric, ctx.seed % 2**32)),
-            }
-            model = as_stored(model)
+        if params["model_explanations"]:
+            model = with_explanations(ctx, model, dataset)
         ctx.progress(1.0, "trained")
         return {"trained_model": model}
+
+
+def with_explanations(ctx: RunContext, model: TrainedModel, dataset: DataTable) -> TrainedModel:
+    """The model with ``explanations``: each feature's permutation importance on training rows."""
+    if not (model.label_column and model.task in EXPLAINABLE_TASKS):
+        ctx.logger.warning("Model explanations need a model that predicts a label; none were computed.")
+        return model
+    seed = ctx.seed % 2**32
+    sample = rows_with_label(dataset, model.label_column)
+    if len(sample) > EXPLANATION_ROWS:
+        sample = sample.with_frame(sample.df.sample(n=EXPLANATION_ROWS, random_state=seed))
+    metric = default_metric(model)
+    model.explanations = {  # type: ignore[attr-defined]
+        "method": "permutation_feature_importance",
+        "metric": metric,
+        "rows": len(sample),
+        "importances": dict(permutation_importances(model, sample, metric, seed)),
+    }
+    return as_stored(model)

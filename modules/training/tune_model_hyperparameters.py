@@ -15,7 +15,6 @@ from modules.sdk import (
     IntParam,
     Learner,
     Module,
-    ModuleError,
     Port,
     PortType,
     RunContext,
@@ -29,8 +28,8 @@ from .common import (
     fit_and_score,
     fold_assignments,
     label_column_param,
+    labelled_rows,
     require_learner,
-    resolve_label,
     rows_with_label,
 )
 from .metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, evaluate, metric_key, scalar_metrics
@@ -127,15 +126,7 @@ class TuneModelHyperparameters(Module):
         optional_validation_dataset: DataTable | None = None,
     ) -> dict[str, Any]:
         learner = require_learner(untrained_model, "untrained_model", self.title)
-        label = resolve_label(training_dataset, params["label_column"])
-        if not label:
-            raise ModuleError(
-                "missing_label",
-                "Choose the Label column, or mark one as the label with Edit Metadata.",
-                parameter="label_column",
-            )
-        training = rows_with_label(training_dataset, label)
-        require_rows(training, "training_dataset")
+        label, training = labelled_rows(training_dataset, params["label_column"], "training_dataset")
         measure = _Measure(ctx, learner, training, label, params, optional_validation_dataset)
         if learner.task == Task.REGRESSION:
             metric = params["metric_for_measuring_performance_for_regression"]

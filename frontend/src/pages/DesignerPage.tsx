@@ -1,35 +1,423 @@
-import { useEffect } from 'react'
-import { useParams } from 'react-router-dom'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { ReactFlowProvider } from '@xyflow/react'
+import { Tooltip } from 'radix-ui'
+import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react'
+import { Link, useNavigate, useParams } from 'react-router-dom'
 
-import { DesignerCanvas } from '../designer/DesignerCanvas'
-import { useDesignerStore } from '../designer/designerStore'
+import { errorMessage, isApiError } from '../api/client'
+import {
+  fetchPipeline,
+  queryKeys,
+  submitRun,
+  updatePipeline,
+  useModules,
+  useRun,
+  useRuns,
+  useSamples,
+} from '../api/resources'
+import type { Pipeline, Problem } from '../api/types'
+import { CatalogContext, catalogFrom, useCatalog } from '../designer/catalog'
+import { DesignerCanvas, type NodeAction, type PaneAction } from '../designer/DesignerCanvas'
+import { ShortcutsDialog, SubmitDialog } from '../designer/Dialogs'
+import { toGraph } from '../designer/graph'
 import { ModulePalette } from '../designer/ModulePalette'
-import type { PaletteModule } from '../designer/paletteModules'
 import { PropertiesPanel } from '../designer/PropertiesPanel'
+import { initialLiveRun } from '../designer/runEvents'
+import { createDesignerStore, DesignerStoreContext, useDesigner, useDesignerStoreApi } from '../designer/store'
+import { useAutosave, type SaveState } from '../designer/useAutosave'
+import { useCanvasCommands } from '../designer/useCanvasCommands'
+import { useShortcuts } from '../designer/useShortcuts'
+import { useValidation } from '../designer/useValidation'
+import { ValidationPanel } from '../designer/ValidationPanel'
+import type { DrawerTab } from '../outputs/OutputsDrawer'
 import { useDocumentTitle } from '../useDocumentTitle'
+import { NewPipelineButton, PipelineList } from './HomePage'
 
-// The module catalogue is not served yet; the palette renders its empty state.
-const NO_MODULES: readonly PaletteModule[] = []
+const OutputsDrawer = lazy(() => import('../outputs/OutputsDrawer'))
 
-export function DesignerPage() {
-  const { pipelineId } = useParams()
-  const resetCanvas = useDesignerStore((state) => state.resetCanvas)
-  const pipelineTitle = pipelineId ? `Pipeline ${pipelineId}` : 'New pipeline'
-  useDocumentTitle(pipelineTitle)
+/** A polite live region: what just happened, for screen-reader users. */
+export function useAnnouncer() {
+  const [message, setMessage] = useState('')
+  const announce = useCallback((text: string) => {
+    setMessage('')
+    requestAnimationFrame(() => setMessage(text))
+  }, [])
+  const region = (
+    <p className="visually-hidden" role="status" aria-live="polite" data-testid="announcer">
+      {message}
+    </p>
+  )
+  return { announce, region }
+}
 
-  // Opening another pipeline must not show the previous one's nodes.
-  useEffect(() => resetCanvas, [pipelineId, resetCanvas])
+const SAVE_WORDS: Record<SaveState, string> = {
+  saved: 'Saved',
+  unsaved: 'Unsaved changes',
+  saving: 'Saving…',
+  error: 'Not saved',
+}
+
+function PipelineName({ pipeline }: { pipeline: Pipeline }) {
+  const queryClient = useQueryClient()
+  const [name, setName] = useState(pipeline.name)
+  const [editing, setEditing] = useState(false)
+  const [draft, setDraft] = useState(name)
+  const inputId = useId()
+  useDocumentTitle(name)
+  const rename = useMutation({
+    mutationFn: (next: string) => updatePipeline(pipeline.id, { name: next }),
+    onSuccess: (saved) => {
+      setName(saved.name)
+      void queryClient.invalidateQueries({ queryKey: queryKeys.pipelines })
+    },
+  })
+  const commit = (event?: FormEvent) => {
+    event?.preventDefault()
+    const next = draft.trim()
+    setEditing(false)
+    if (next && next !== name) {
+      setName(next)
+      rename.mutate(next)
+    }
+  }
+  if (editing) {
+    return (
+      <form onSubmit={commit} className="pipeline-name-form">
+        <label htmlFor={inputId} className="visually-hidden">
+          Pipeline name
+        </label>
+        <input
+          id={inputId}
+          value={draft}
+          autoFocus
+          maxLength={200}
+          onChange={(event) => setDraft(event.target.value)}
+          onBlur={() => commit()}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') {
+              setDraft(name)
+              setEditing(false)
+            }
+          }}
+        />
+      </form>
+    )
+  }
+  return (
+    <div className="pipeline-name">
+      <h1 className="designer-title" data-testid="pipeline-name">
+        {name}
+      </h1>
+      <button
+        type="button"
+        className="button-link"
+        onClick={() => {
+          setDraft(name)
+          setEditing(true)
+        }}
+      >
+        Rename
+      </button>
+      {rename.isError && (
+        <span className="field-error-inline" role="alert">
+          {errorMessage(rename.error)}
+        </span>
+      )}
+    </div>
+  )
+}
+
+interface RunScope {
+  fromNode?: string
+  onlyNode?: string
+}
+
+function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
+  const store = useDesignerStoreApi()
+  const navigate = useNavigate()
+  const { specs } = useCatalog()
+  const { announce, region } = useAnnouncer()
+  const { saveState, saveError, flush, retry } = useAutosave(store, pipeline.id)
+  const { checking, validationError } = useValidation(store, pipeline.id, true)
+  const commands = useCanvasCommands(announce)
+  const canUndo = useDesigner((state) => state.past.length > 0)
+  const canRedo = useDesigner((state) => state.future.length > 0)
+  const problemCount = useDesigner((state) => state.problems.length)
+  const nodeCount = useDesigner((state) => state.nodes.length)
+  const [showProblems, setShowProblems] = useState(false)
+  const [showShortcuts, setShowShortcuts] = useState(false)
+  const [submitScope, setSubmitScope] = useState<RunScope | null>(null)
+  const [submitError, setSubmitError] = useState<string | null>(null)
+  const [drawer, setDrawer] = useState<{ node: string; tab: DrawerTab } | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
+
+  // The latest run of this pipeline: what "View outputs" shows from the draft.
+  const runs = useRuns({ pipeline: pipeline.id })
+  const latestRunId = runs.data?.[0]?.id
+  const latestRun = useRun(latestRunId)
+  const latestLive = useMemo(() => (latestRun.data ? initialLiveRun(latestRun.data) : null), [latestRun.data])
+
+  const submit = useMutation({
+    mutationFn: async ({ experiment, scope }: { experiment: string; scope: RunScope }) => {
+      await flush().catch(() => undefined)
+      const { nodes, edges } = store.getState()
+      return submitRun(pipeline.id, {
+        experiment,
+        graph: toGraph(nodes, edges),
+        ...(scope.fromNode ? { from_node: scope.fromNode } : {}),
+        ...(scope.onlyNode ? { only_node: scope.onlyNode } : {}),
+      })
+    },
+    onSuccess: (run) => {
+      setSubmitScope(null)
+      navigate(`/runs/${run.id}`)
+    },
+    onError: (error) => {
+      if (isApiError(error) && error.code === 'invalid_graph') {
+        const problems = (error.details?.problems as Problem[] | undefined) ?? []
+        store.getState().setValidation(problems)
+        setShowProblems(true)
+      }
+      setSubmitError(errorMessage(error))
+    },
+  })
+
+  const openSubmit = useCallback((scope: RunScope = {}) => {
+    setSubmitError(null)
+    setSubmitScope(scope)
+  }, [])
+
+  const showNotice = useCallback(
+    (text: string) => {
+      setNotice(text)
+      announce(text)
+    },
+    [announce],
+  )
+
+  const onNodeAction = useCallback(
+    (action: NodeAction, nodeId: string) => {
+      if (action === 'run-from') openSubmit({ fromNode: nodeId })
+      else if (action === 'run-only') openSubmit({ onlyNode: nodeId })
+      else if (action === 'copy') {
+        store.getState().selectNodes([nodeId])
+        void commands.copy()
+      } else if (action === 'delete') {
+        store.getState().selectNodes([nodeId])
+        store.getState().deleteSelection()
+      } else if (!latestLive?.steps[nodeId]) {
+        showNotice('This module has not run yet. Submit the pipeline to see its outputs and logs.')
+      } else {
+        setDrawer({ node: nodeId, tab: action === 'logs' ? 'logs' : 'outputs' })
+      }
+    },
+    [commands, latestLive, openSubmit, showNotice, store],
+  )
+
+  const onPaneAction = useCallback(
+    (action: PaneAction) => {
+      if (action === 'paste') void commands.paste()
+      else if (action === 'layout') commands.layout()
+      else if (action === 'fit') commands.fit()
+      else store.getState().selectAll()
+    },
+    [commands, store],
+  )
+
+  useShortcuts(store, {
+    onFit: commands.fit,
+    onLayout: commands.layout,
+    onHelp: () => setShowShortcuts(true),
+    onSubmit: () => openSubmit(),
+    onPaste: commands.pasteGraph,
+  })
+
+  const closeDrawer = useCallback(() => setDrawer(null), [])
+  const scopeTitle = (nodeId: string) => {
+    const node = store.getState().nodes.find((candidate) => candidate.id === nodeId)
+    return node ? (specs[node.data.module]?.title ?? nodeId) : nodeId
+  }
+  const scopeText = submitScope?.fromNode
+    ? `Runs “${scopeTitle(submitScope.fromNode)}” and everything after it; earlier modules reuse their cached results.`
+    : submitScope?.onlyNode
+      ? `Runs only “${scopeTitle(submitScope.onlyNode)}”, with its inputs from cached results.`
+      : undefined
 
   return (
     <div className="designer-page">
       <header className="designer-toolbar">
-        <h1 className="designer-title">{pipelineTitle}</h1>
+        <Link to="/designer" className="toolbar-back" aria-label="All pipelines">
+          ←
+        </Link>
+        <PipelineName pipeline={pipeline} />
+        <span className={`save-state save-${saveState}`} role="status" data-testid="save-state" data-state={saveState}>
+          {SAVE_WORDS[saveState]}
+          {saveState === 'error' && (
+            <>
+              : {saveError}{' '}
+              <button type="button" className="button-link" onClick={retry}>
+                Retry
+              </button>
+            </>
+          )}
+        </span>
+        <div className="toolbar-group" role="toolbar" aria-label="Edit">
+          <button type="button" className="button-secondary" onClick={() => store.getState().undo()} disabled={!canUndo} aria-keyshortcuts="Control+Z">
+            Undo
+          </button>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => store.getState().redo()}
+            disabled={!canRedo}
+            aria-keyshortcuts="Control+Shift+Z"
+          >
+            Redo
+          </button>
+          <button type="button" className="button-secondary" onClick={commands.layout} disabled={!nodeCount} aria-keyshortcuts="L">
+            Auto-layout
+          </button>
+          <button type="button" className="button-secondary" onClick={commands.fit} aria-keyshortcuts="F">
+            Fit view
+          </button>
+          <button
+            type="button"
+            className={`button-secondary problems-toggle${problemCount ? ' has-problems' : ''}`}
+            aria-expanded={showProblems}
+            onClick={() => setShowProblems((shown) => !shown)}
+            data-testid="problems-toggle"
+          >
+            {checking ? 'Checking…' : problemCount ? `${problemCount} ${problemCount === 1 ? 'problem' : 'problems'}` : 'No problems'}
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setShowShortcuts(true)} aria-keyshortcuts="Shift+?">
+            Shortcuts
+          </button>
+        </div>
+        <button type="button" className="button-primary toolbar-submit" onClick={() => openSubmit()} disabled={!nodeCount}>
+          Submit
+        </button>
       </header>
+      {validationError && (
+        <p className="banner-error" role="alert">
+          Could not check the pipeline: {validationError}
+        </p>
+      )}
+      {notice && (
+        <p className="banner-info" role="status">
+          {notice}{' '}
+          <button type="button" className="button-link" onClick={() => setNotice(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
       <div className="designer-workspace">
-        <ModulePalette modules={NO_MODULES} />
-        <DesignerCanvas />
-        <PropertiesPanel />
+        <ModulePalette onAdd={(payload) => commands.addModule(payload)} />
+        <div className="designer-centre">
+          <DesignerCanvas
+            onNodeAction={onNodeAction}
+            onPaneAction={onPaneAction}
+            onDropModule={(payload, position) => commands.addModule(payload, position)}
+          />
+          {showProblems && <ValidationPanel onClose={() => setShowProblems(false)} />}
+          {drawer && latestRunId && (
+            <Suspense fallback={<p className="page-status">Loading…</p>}>
+              <OutputsDrawer
+                runId={latestRunId}
+                nodeId={drawer.node}
+                spec={specs[store.getState().nodes.find((node) => node.id === drawer.node)?.data.module ?? '']}
+                step={latestLive?.steps[drawer.node]}
+                initialTab={drawer.tab}
+                onClose={closeDrawer}
+              />
+            </Suspense>
+          )}
+        </div>
+        <PropertiesPanel onNodeAction={onNodeAction} canRun />
       </div>
+      {submitScope && (
+        <SubmitDialog
+          open
+          onOpenChange={(open) => !open && setSubmitScope(null)}
+          scope={scopeText}
+          submitting={submit.isPending}
+          error={submitError}
+          onSubmit={(experiment) => submit.mutate({ experiment, scope: submitScope })}
+        />
+      )}
+      <ShortcutsDialog open={showShortcuts} onOpenChange={setShowShortcuts} />
+      {region}
     </div>
   )
+}
+
+/** The pipeline being edited, fetched fresh each time the page opens (the draft may have moved on). */
+function PipelineEditor({ pipelineId }: { pipelineId: string }) {
+  const modules = useModules()
+  const samples = useSamples()
+  const pipeline = useQuery({
+    queryKey: [...queryKeys.pipeline(pipelineId), 'draft'],
+    queryFn: () => fetchPipeline(pipelineId),
+    gcTime: 0,
+    staleTime: 0,
+  })
+  const [store] = useState(createDesignerStore)
+  const [loaded, setLoaded] = useState(false)
+  const catalog = useMemo(() => catalogFrom(modules.data ?? [], samples.data ?? []), [modules.data, samples.data])
+  const loadedOnce = useRef(false)
+
+  useEffect(() => {
+    if (pipeline.data && !loadedOnce.current) {
+      loadedOnce.current = true
+      store.getState().load(pipeline.data.graph)
+      setLoaded(true)
+    }
+  }, [pipeline.data, store])
+
+  const failure = pipeline.error ?? modules.error
+  if (failure) {
+    return (
+      <div className="page-status" role="alert">
+        <p>{isApiError(failure) && failure.status === 404 ? 'This pipeline does not exist or is not yours.' : errorMessage(failure)}</p>
+        <Link to="/designer">See all pipelines</Link>
+      </div>
+    )
+  }
+  if (!loaded || !pipeline.data || modules.isPending) {
+    return (
+      <p className="page-status" role="status">
+        Opening the pipeline…
+      </p>
+    )
+  }
+  return (
+    <CatalogContext.Provider value={catalog}>
+      <DesignerStoreContext.Provider value={store}>
+        <ReactFlowProvider>
+          <Tooltip.Provider delayDuration={400}>
+            <EditorWorkspace pipeline={pipeline.data} />
+          </Tooltip.Provider>
+        </ReactFlowProvider>
+      </DesignerStoreContext.Provider>
+    </CatalogContext.Provider>
+  )
+}
+
+/** /designer without a pipeline: pick one or start a new one. */
+function PipelinePicker() {
+  useDocumentTitle('Designer')
+  return (
+    <section className="content-page">
+      <div className="page-heading">
+        <h1>Pipelines</h1>
+        <NewPipelineButton />
+      </div>
+      <PipelineList />
+    </section>
+  )
+}
+
+export function DesignerPage() {
+  const { pipelineId } = useParams()
+  if (!pipelineId) return <PipelinePicker />
+  return <PipelineEditor key={pipelineId} pipelineId={pipelineId} />
 }

@@ -1,0 +1,105 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { Link, useNavigate } from 'react-router-dom'
+
+import { errorMessage } from '../api/client'
+import { createPipeline, queryKeys, usePipelines, useRuns } from '../api/resources'
+import { useDocumentTitle } from '../useDocumentTitle'
+import { RunTable } from './RunsPage'
+
+export function formatWhen(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** Creates an empty pipeline and opens it in the designer. */
+export function NewPipelineButton() {
+  const navigate = useNavigate()
+  const queryClient = useQueryClient()
+  const create = useMutation({
+    mutationFn: () =>
+      createPipeline({
+        name: `Pipeline ${new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`,
+        graph: { schema_version: 1, nodes: [], edges: [], ui: {} },
+      }),
+    onSuccess: (pipeline) => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.pipelines })
+      navigate(`/designer/${pipeline.id}`)
+    },
+  })
+  return (
+    <div className="new-pipeline">
+      <button type="button" className="button-primary" onClick={() => create.mutate()} disabled={create.isPending}>
+        {create.isPending ? 'Creating…' : 'New pipeline'}
+      </button>
+      {create.isError && (
+        <p className="form-error" role="alert">
+          Could not create the pipeline. {errorMessage(create.error)}
+        </p>
+      )}
+    </div>
+  )
+}
+
+export function PipelineList({ limit }: { limit?: number }) {
+  const pipelines = usePipelines()
+  if (pipelines.isPending) return <p className="page-status">Loading pipelines…</p>
+  if (pipelines.isError) {
+    return (
+      <p className="form-error" role="alert">
+        Could not load the pipelines. {errorMessage(pipelines.error)}
+      </p>
+    )
+  }
+  const shown = limit ? pipelines.data.slice(0, limit) : pipelines.data
+  if (!shown.length) return <p className="panel-empty">No pipelines yet. Start one with “New pipeline”.</p>
+  return (
+    <ul className="card-list" aria-label="Pipelines">
+      {shown.map((pipeline) => (
+        <li key={pipeline.id} className="card">
+          <Link to={`/designer/${pipeline.id}`} className="card-title">
+            {pipeline.name}
+          </Link>
+          <span className="card-meta">Edited {formatWhen(pipeline.updated_at)}</span>
+          {pipeline.description && <span className="card-meta">{pipeline.description}</span>}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+export function HomePage() {
+  useDocumentTitle('Home')
+  const runs = useRuns()
+  return (
+    <section className="content-page">
+      <div className="page-heading">
+        <h1>Home</h1>
+        <NewPipelineButton />
+      </div>
+      <p className="page-intro">
+        Build a machine-learning pipeline by dragging modules and sample datasets onto the canvas, connect them, and
+        press Submit.
+      </p>
+      <div className="home-columns">
+        <section aria-labelledby="recent-pipelines">
+          <h2 id="recent-pipelines">Recent pipelines</h2>
+          <PipelineList limit={8} />
+          <Link to="/designer">All pipelines</Link>
+        </section>
+        <section aria-labelledby="recent-runs">
+          <h2 id="recent-runs">Recent runs</h2>
+          {runs.isError ? (
+            <p className="form-error" role="alert">
+              Could not load the runs. {errorMessage(runs.error)}
+            </p>
+          ) : runs.isPending ? (
+            <p className="page-status">Loading runs…</p>
+          ) : (
+            <RunTable runs={runs.data.slice(0, 8)} caption="Recent runs" />
+          )}
+          <Link to="/runs">All runs</Link>
+        </section>
+      </div>
+    </section>
+  )
+}

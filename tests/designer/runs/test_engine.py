@@ -45,7 +45,9 @@ def test_reference_pipeline_completes_with_the_metrics_of_direct_code(engine_api
     assert {s["status"] for s in steps.values()} == {"completed"}
     direct = _run_directly(graph)[("evaluate", "evaluation_results")]
     # Exactly the metrics of the direct run (stored as JSON, so compared after the same conversion).
-    assert steps["evaluate"]["metrics"]["evaluation_results"] == json.loads(json.dumps(direct.metrics, default=_json_scalar))
+    assert steps["evaluate"]["metrics"]["evaluation_results"] == json.loads(
+        json.dumps(direct.metrics, default=_json_scalar)
+    )
     assert steps["evaluate"]["metrics"]["evaluation_results"]["AUC"] > 0.9
     # The stored scored table is the one the direct run produced, row for row.
     stored = artifacts.load_value("dataset", steps["score"]["outputs"]["scored_dataset"])

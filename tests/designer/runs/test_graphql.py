@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def _gql(client: Client, query: str, **variables):
-    response = client.post("/graphql/", {"query": query, "variables": variables}, content_type="application/json")
+    response = client.post(
+        "/graphql/", {"query": query, "variables": variables}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -26,7 +28,9 @@ def test_submit_read_and_cancel_through_graphql(engine_api, celery_worker, djang
     assert submitted["problems"] == []
     run_id = submitted["run"]["id"]
     engine_api.wait(run_id)
-    run = _gql(engine_api.client, "query($id: ID!) { run(id: $id) { status steps { node status } } }", id=run_id)
+    run = _gql(
+        engine_api.client, "query($id: ID!) { run(id: $id) { status steps { node status } } }", id=run_id
+    )
     assert run["data"]["run"]["status"] == "completed"
     assert {s["status"] for s in run["data"]["run"]["steps"]} == {"completed"}
     listed = _gql(engine_api.client, "{ runs { id } pipelines { id name } }")["data"]

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from designer.catalog import api as catalog_api
 from designer.core import views as core
+from designer.datasets.api import DatasetViewSet
 from designer.graphs.api import PipelineViewSet
 from designer.runs.api import ExperimentViewSet, RunViewSet
 
@@ -13,6 +14,7 @@ router = SimpleRouter()
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("runs", RunViewSet, basename="run")
 router.register("experiments", ExperimentViewSet, basename="experiment")
+router.register("datasets", DatasetViewSet, basename="dataset")
 
 api_v1 = [
     path("auth/csrf/", core.csrf, name="auth-csrf"),

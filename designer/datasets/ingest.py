@@ -126,15 +126,15 @@ def _refuse(code: str, message: str, *, field: str = "file", status_code: int = 
 # --------------------------------------------------------------------------------------------------
 
 
-def clean_name(value: Any, field: str = "name") -> str:
+def clean_name(value: Any, field: str = "name", what: str = "dataset name") -> str:
     """A dataset name: printable text without path characters, NUL bytes or control characters."""
     if not isinstance(value, str):
-        raise _refuse("invalid_name", "Give the dataset a name.", field=field)
+        raise _refuse("invalid_name", f"Give the {what}.", field=field)
     name = value.strip()
     if not name:
-        raise _refuse("invalid_name", "Give the dataset a name (it is empty).", field=field)
+        raise _refuse("invalid_name", f"The {what} is empty.", field=field)
     if "\x00" in name:
-        raise _refuse("invalid_name", "The dataset name contains a NUL byte; remove it.", field=field)
+        raise _refuse("invalid_name", f"The {what} contains a NUL byte; remove it.", field=field)
     # Format characters (Cf) include the right-to-left override that disguises names; the zero-width
     # joiner is one too, but it is part of many emoji.
     bad = next(
@@ -144,19 +144,19 @@ def clean_name(value: Any, field: str = "name") -> str:
     if bad is not None:
         raise _refuse(
             "invalid_name",
-            f"The dataset name contains a control character (U+{ord(bad):04X}); use printable characters only.",
+            f"The {what} contains a control character (U+{ord(bad):04X}); use printable characters only.",
             field=field,
         )
     if "/" in name or "\\" in name or set(name) == {"."}:
         raise _refuse(
             "invalid_name",
-            f"The dataset name {name!r} looks like a file path: remove '/', '\\' and names made only of dots.",
+            f"The {what} {name!r} looks like a file path: remove '/', '\\' and names made only of dots.",
             field=field,
         )
     if len(name) > NAME_MAX_LENGTH:
         raise _refuse(
             "invalid_name",
-            f"The dataset name is {len(name)} characters long; the limit is {NAME_MAX_LENGTH}.",
+            f"The {what} is {len(name)} characters long; the limit is {NAME_MAX_LENGTH}.",
             field=field,
         )
     return name
@@ -437,7 +437,7 @@ def _json_lines(path: Path, filename: str, encoding: str) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line, object_pairs_hook=_object_hook)
+                row = json.loads(line.rstrip("\r\n"), object_pairs_hook=_object_hook)
             except json.JSONDecodeError as exc:
                 raise _json_error(filename, exc, number - 1) from None
             if not isinstance(row, dict):

@@ -520,11 +520,13 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
-def module_services() -> dict[str, object]:
+def module_services(workspace_id: int | None = None) -> dict[str, object]:
     """What modules may reach from the platform (see modules/data_io/services.py for the protocols)."""
     from django.conf import settings
 
-    return {"sqlite_directories": list(settings.SQLITE_IMPORT_DIRS)}
+    from designer.datasets.services import dataset_store
+
+    return {"sqlite_directories": list(settings.SQLITE_IMPORT_DIRS), "datasets": dataset_store(workspace_id)}
 
 
 def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
@@ -551,7 +553,7 @@ def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
         logger=module_logger,
         on_progress=on_progress,
         cancel_event=cancel,
-        services=module_services(),
+        services=module_services(step.run.workspace_id),
     )
     heartbeat = _Heartbeat(step, cancel)
     heartbeat.start()

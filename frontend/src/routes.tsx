@@ -2,16 +2,11 @@ import type { RouteObject } from 'react-router-dom'
 
 import { RequireAuth } from './auth/RequireAuth'
 import { AppLayout } from './layout/AppLayout'
-import { LazyDesignerPage } from './pages/LazyDesignerPage'
+import { HomePage } from './pages/HomePage'
+import { LazyDesignerPage, LazyRunPage } from './pages/LazyDesignerPage'
 import { LoginPage } from './pages/LoginPage'
-import {
-  DatasetsPage,
-  EndpointsPage,
-  HomePage,
-  ModelsPage,
-  NotFoundPage,
-  RunsPage,
-} from './pages/sectionPages'
+import { RunsPage } from './pages/RunsPage'
+import { DatasetsPage, EndpointsPage, ModelsPage, NotFoundPage } from './pages/sectionPages'
 
 /** Django serves the single-page app for every URL under this prefix. */
 export const APP_BASENAME = '/app'
@@ -29,6 +24,7 @@ export const appRoutes: RouteObject[] = [
           { path: 'designer', element: <LazyDesignerPage /> },
           { path: 'designer/:pipelineId', element: <LazyDesignerPage /> },
           { path: 'runs', element: <RunsPage /> },
+          { path: 'runs/:runId', element: <LazyRunPage /> },
           { path: 'datasets', element: <DatasetsPage /> },
           { path: 'models', element: <ModelsPage /> },
           { path: 'endpoints', element: <EndpointsPage /> },

@@ -3,11 +3,15 @@
 Two layers, so that isolation can be strengthened without touching the modules:
 - a *runner* starts the child program (``_child.py``) on a prepared working folder and waits for it,
   enforcing the wall-clock timeout and cancellation. ``SubprocessRunner`` is a plain child process with
-  a clean environment; a sandboxing runner (bubblewrap, containers ...) implements the same ``run``
-  and is installed with ``set_default_runner`` or passed in ``RunContext.services["python_script_runner"]``;
+  a clean environment and no isolation; ``sandbox.BubblewrapRunner`` implements the same ``run`` inside
+  a bubblewrap sandbox. The designer installs the configured one with ``set_default_runner`` and passes
+  it in ``RunContext.services["python_script_runner"]``; plain library use gets ``SubprocessRunner``;
 - ``run_python_script`` prepares the private folder (script, inputs as Arrow files, the unzipped script
   bundle, a pickled model), calls the runner, logs what the script printed and reads the results back,
   turning the script's own errors into a ModuleError that names the user's line.
+
+Everything in the folder may have been rewritten by the script when it comes back, so results are read
+defensively: only the expected names, never through a link, only regular files, with size caps.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import io
 import json
 import logging
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,7 +32,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -43,7 +49,13 @@ STDOUT_FILE, STDERR_FILE = "stdout.log", "stderr.log"
 MAX_LOG_BYTES = 256 * 1024  # of each stream kept for the log and the Python device output
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 MAX_BUNDLE_FILES = 10_000
+MAX_RESULT_JSON_BYTES = 16 * 2**20
+MAX_FIGURES = 100
 POLL_SECONDS = 0.05
+# Error codes the child program may report; anything else it claims is reported as a script error.
+CHILD_ERROR_CODES = {"script_error", "script_resource_limit", "missing_entry_point", "invalid_script_output"}
+OUTPUT_FILES = {"result1": "result1.arrow", "result2": "result2.arrow", "scores": "scores.arrow"}
+FIGURE_NAME = re.compile(r"figures/figure_[0-9]{1,9}\.png")
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,8 @@ class ProcessOutcome:
     cancelled: bool = False
     stdout: str = ""
     stderr: str = ""
+    # Set by a runner that stopped the process for going over one of its limits: what was exceeded.
+    limit_exceeded: str | None = None
 
 
 class ScriptRunner(Protocol):
@@ -62,46 +76,79 @@ class ScriptRunner(Protocol):
         """Run the child program on ``workdir`` and wait for it (at most ``timeout`` seconds)."""
         ...
 
+    def ensure_available(self) -> None:
+        """Raise ModuleError (code ``sandbox_unavailable``) when scripts cannot be run this way here."""
+        ...
+
 
 class SubprocessRunner:
     """A plain child process: a clean environment, a private working folder, its own process group
-    (so a timeout kills everything the script started). No file-system or network isolation."""
+    (so a timeout kills everything the script started). No file-system or network isolation: this is
+    the unsandboxed mode, for library use and for operators who allow it explicitly."""
 
     def command(self, workdir: Path) -> list[str]:
         # -P: the child's own folder is not importable; -s: no user site-packages; -B: no .pyc files.
         return [sys.executable, "-P", "-s", "-B", str(CHILD_PROGRAM), str(workdir)]
 
+    def ensure_available(self) -> None:
+        return None
+
     def run(
         self, workdir: Path, *, timeout: float, env: dict[str, str], cancel_event: threading.Event | None
     ) -> ProcessOutcome:
-        with open(workdir / STDOUT_FILE, "wb") as out, open(workdir / STDERR_FILE, "wb") as err:
-            process = subprocess.Popen(
-                self.command(workdir),
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
-            timed_out = cancelled = False
-            deadline = time.monotonic() + timeout
-            while process.poll() is None:
-                if cancel_event is not None and cancel_event.is_set():
-                    cancelled = True
-                elif time.monotonic() >= deadline:
-                    timed_out = True
-                if timed_out or cancelled:
-                    _kill_group(process)
-                    break
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(POLL_SECONDS)
+        return supervise(self.command(workdir), workdir=workdir, env=env, timeout=timeout, cancel_event=cancel_event)
+
+
+def supervise(
+    command: list[str],
+    *,
+    workdir: Path,
+    env: dict[str, str],
+    timeout: float,
+    cancel_event: threading.Event | None,
+    pass_fds: tuple[int, ...] = (),
+    watchdog: Any = None,
+) -> ProcessOutcome:
+    """Start ``command`` in its own session with stdout/stderr going to files in ``workdir``, and wait
+    for it: kill its process group at the timeout, on cancellation, or when ``watchdog()`` (called about
+    every half second) returns a reason. The logs are read back through the handles opened here, so a
+    child that replaces the log files cannot make us read something else."""
+    with open(workdir / STDOUT_FILE, "w+b") as out, open(workdir / STDERR_FILE, "w+b") as err:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            pass_fds=pass_fds,
+        )
+        timed_out = cancelled = False
+        limit_exceeded: str | None = None
+        deadline = time.monotonic() + timeout
+        next_watch = time.monotonic() + 0.5
+        while process.poll() is None:
+            now = time.monotonic()
+            if cancel_event is not None and cancel_event.is_set():
+                cancelled = True
+            elif now >= deadline:
+                timed_out = True
+            elif watchdog is not None and now >= next_watch:
+                next_watch = now + 0.5
+                limit_exceeded = watchdog()
+            if timed_out or cancelled or limit_exceeded:
+                _kill_group(process)
+                break
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(POLL_SECONDS)
         return ProcessOutcome(
             process.returncode,
             timed_out=timed_out,
             cancelled=cancelled,
-            stdout=_read_tail(workdir / STDOUT_FILE),
-            stderr=_read_tail(workdir / STDERR_FILE),
+            stdout=_read_tail(out),
+            stderr=_read_tail(err),
+            limit_exceeded=limit_exceeded,
         )
 
 
@@ -111,14 +158,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _read_tail(path: Path) -> str:
-    if not path.exists():
-        return ""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        if size > MAX_LOG_BYTES:
-            handle.seek(size - MAX_LOG_BYTES)
-        text = handle.read().decode("utf-8", errors="replace")
+def _read_tail(handle: IO[bytes]) -> str:
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - MAX_LOG_BYTES))
+    text = handle.read(MAX_LOG_BYTES).decode("utf-8", errors="replace")
     return f"[... {size - MAX_LOG_BYTES} bytes cut ...]\n{text}" if size > MAX_LOG_BYTES else text
 
 
@@ -130,9 +173,16 @@ def default_runner() -> ScriptRunner:
 
 
 def set_default_runner(runner: ScriptRunner) -> None:
-    """Install another runner (e.g. a sandbox) for every script run that is not given one."""
+    """Install another runner (e.g. a sandbox) for every script run that is not given one, notably the
+    scoring of Create Python Model's trained models, which has no RunContext."""
     global _default_runner
     _default_runner = runner
+
+
+def runner_for(services: dict[str, object]) -> ScriptRunner:
+    """The runner the platform passed in ``RunContext.services``, else the default one."""
+    runner = services.get("python_script_runner")
+    return runner if runner is not None else default_runner()  # type: ignore[return-value]
 
 
 @dataclass
@@ -163,7 +213,10 @@ def run_python_script(
     Raises ModuleError for the script's errors (code ``script_error`` with the user's line), a timeout
     (``script_timeout``), a process that died (``script_crashed``) and wrong return values.
     """
-    with tempfile.TemporaryDirectory(prefix="designer-python-") as folder:
+    runner = runner or default_runner()
+    runner.ensure_available()
+    # A killed sandbox's processes may still be exiting while the folder is removed: never fail on that.
+    with tempfile.TemporaryDirectory(prefix="designer-python-", ignore_cleanup_errors=True) as folder:
         workdir = Path(folder)
         (workdir / SCRIPT_FILE).write_text(script, encoding="utf-8")
         for name, frame in inputs.items():
@@ -181,7 +234,7 @@ def run_python_script(
             "state_file": STATE_FILE,
         }
         (workdir / "job.json").write_text(json.dumps(job))
-        outcome = (runner or default_runner()).run(
+        outcome = runner.run(
             workdir,
             timeout=timeout,
             env=child_environment(workdir, seed, cpu_threads),
@@ -190,12 +243,9 @@ def run_python_script(
         _log_streams(logger, outcome)
         result = _read_result(workdir, outcome, timeout)
         return ScriptResult(
-            tables={
-                name: (None if file is None else feather.read_table(str(workdir / file)).to_pandas())
-                for name, file in result.get("outputs", {}).items()
-            },
-            figures=[(Path(name).name, (workdir / name).read_bytes()) for name in result.get("figures", [])],
-            state=(workdir / STATE_FILE).read_bytes() if mode == "train" else None,
+            tables=_read_tables(workdir, result.get("outputs")),
+            figures=_read_figures(workdir, result.get("figures")),
+            state=read_child_file(workdir, STATE_FILE) if mode == "train" else None,
             stdout=outcome.stdout,
             stderr=outcome.stderr,
         )
@@ -278,23 +328,94 @@ def _read_result(workdir: Path, outcome: ProcessOutcome, timeout: float) -> dict
             "(seconds).",
             parameter="timeout_seconds",
         )
-    result_file = workdir / "result.json"
-    if not result_file.exists():
+    if outcome.limit_exceeded:
+        raise ModuleError("script_resource_limit", f"The Python script was stopped: {outcome.limit_exceeded}.")
+    try:
+        raw = read_child_file(workdir, "result.json", max_bytes=MAX_RESULT_JSON_BYTES)
+        result = json.loads(raw)
+        if not isinstance(result, dict) or not isinstance(result.get("ok"), bool):
+            raise ValueError("not a result")
+    except (FileNotFoundError, ValueError):
         last_lines = "\n".join(outcome.stderr.strip().splitlines()[-5:])
         raise ModuleError(
             "script_crashed",
             f"The Python process ended without finishing (exit code {outcome.returncode}); it may have run out "
             f"of memory or exited on its own.{' Last output: ' + last_lines if last_lines else ''}",
-        )
-    result: dict[str, Any] = json.loads(result_file.read_text())
+        ) from None
     if result["ok"]:
         return result
-    error = result["error"]
-    if error["code"] == "script_error":
-        where = f" at line {error['line']}" if error.get("line") else ""
+    error = result.get("error")
+    error = error if isinstance(error, dict) else {}
+    code = error.get("code") if error.get("code") in CHILD_ERROR_CODES else "script_error"
+    message = str(error.get("message", "unknown error"))
+    line = error.get("line") if isinstance(error.get("line"), int) else None
+    traceback_text = error.get("traceback") if isinstance(error.get("traceback"), str) else None
+    if code in ("script_error", "script_resource_limit"):
+        where = f" at line {line}" if line else ""
+        raise ModuleError(code, f"Your Python script failed{where}: {message}"[:4000], hint=traceback_text or None)
+    raise ModuleError(code, message[:4000])
+
+
+def read_child_file(workdir: Path, name: str, *, max_bytes: int | None = None) -> bytes:
+    """The bytes of ``workdir/name`` as the child left it: a regular file reached without following any
+    link (a script could replace its result by a link to, say, the secret key, which this process, not
+    the sandbox, can read), not a FIFO that would block us, at most ``max_bytes``."""
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ModuleError("invalid_script_output", f"The script's result names an invalid file ({name!r}).")
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    folder = os.open(workdir, flags | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, flags | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        fd = os.open(parts[-1], flags | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
         raise ModuleError(
-            "script_error",
-            f"Your Python script failed{where}: {error['message']}"[:4000],
-            hint=error.get("traceback") or None,
-        )
-    raise ModuleError(error["code"], error["message"])
+            "invalid_script_output", f"The script replaced its result file '{name}' with something else."
+        ) from None
+    finally:
+        os.close(folder)
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ModuleError(
+                "invalid_script_output", f"The script replaced its result file '{name}' with something else."
+            )
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise ModuleError("invalid_script_output", f"The script's result file '{name}' is too large.")
+        return handle.read() if max_bytes is None else handle.read(max_bytes)
+
+
+def _read_tables(workdir: Path, outputs: Any) -> dict[str, pd.DataFrame | None]:
+    if not isinstance(outputs, dict):
+        return {}
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name, file in outputs.items():
+        if name not in OUTPUT_FILES or file not in (None, OUTPUT_FILES[name]):
+            raise ModuleError("invalid_script_output", f"The script's result names an unexpected output ({name!r}).")
+        if file is None:
+            tables[name] = None
+            continue
+        data = read_child_file(workdir, file)
+        try:
+            tables[name] = feather.read_table(pa.BufferReader(data)).to_pandas()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ModuleError(
+                "invalid_script_output", f"The script's output {name} is not a readable table ({exc})."
+            ) from None
+    return tables
+
+
+def _read_figures(workdir: Path, names: Any) -> list[tuple[str, bytes]]:
+    if not isinstance(names, list):
+        return []
+    figures = []
+    for name in names[:MAX_FIGURES]:
+        if not isinstance(name, str) or not FIGURE_NAME.fullmatch(name):
+            raise ModuleError("invalid_script_output", f"The script's result names an unexpected figure ({name!r}).")
+        figures.append((Path(name).name, read_child_file(workdir, name)))
+    return figures

@@ -7,9 +7,9 @@ import type { ModuleSpec, PortSpec } from '../api/types'
 
 export interface ConnectionAttempt {
   source: string | null
-  sourceHandle: string | null | undefined
+  sourceHandle?: string | null
   target: string | null
-  targetHandle: string | null | undefined
+  targetHandle?: string | null
 }
 
 export interface GraphShape {
@@ -35,6 +35,11 @@ const TYPE_NAMES: Record<string, string> = {
 /** A port type in words, e.g. "trained model". */
 export function portTypeName(type: string): string {
   return TYPE_NAMES[type] ?? type.replaceAll('_', ' ')
+}
+
+/** "a dataset", "an untrained model". */
+export function withArticle(words: string): string {
+  return `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`
 }
 
 function findPort(ports: readonly PortSpec[], name: string | null | undefined): PortSpec | undefined {
@@ -78,8 +83,8 @@ export function checkConnection(
     return {
       ok: false,
       reason:
-        `${sourceSpec.title}'s “${output.title}” is a ${portTypeName(output.type)}, but ` +
-        `${targetSpec.title}'s “${input.title}” takes a ${portTypeName(input.type)}.`,
+        `${sourceSpec.title}'s “${output.title}” is ${withArticle(portTypeName(output.type))}, but ` +
+        `${targetSpec.title}'s “${input.title}” takes ${withArticle(portTypeName(input.type))}.`,
     }
   }
   const taken = graph.edges.some((edge) => edge.target === target && edge.targetHandle === input.name)

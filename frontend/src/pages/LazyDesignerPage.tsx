@@ -1,19 +1,30 @@
 import { lazy, Suspense } from 'react'
 
-// The designer pulls in React Flow, the largest dependency. Loading it only when
-// the user opens the designer keeps sign-in and the list pages quick to start.
+// The designer and run pages pull in React Flow, the largest dependency. Loading them only when the
+// user opens one keeps sign-in and the list pages quick to start.
 const DesignerPage = lazy(async () => ({ default: (await import('./DesignerPage')).DesignerPage }))
+const RunPage = lazy(async () => ({ default: (await import('./RunPage')).RunPage }))
+
+function Loading({ what }: { what: string }) {
+  return (
+    <p className="page-status" role="status">
+      Loading the {what}…
+    </p>
+  )
+}
 
 export function LazyDesignerPage() {
   return (
-    <Suspense
-      fallback={
-        <p className="page-status" role="status">
-          Loading the designer…
-        </p>
-      }
-    >
+    <Suspense fallback={<Loading what="designer" />}>
       <DesignerPage />
+    </Suspense>
+  )
+}
+
+export function LazyRunPage() {
+  return (
+    <Suspense fallback={<Loading what="run" />}>
+      <RunPage />
     </Suspense>
   )
 }

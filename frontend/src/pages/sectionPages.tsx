@@ -2,29 +2,13 @@ import { Link } from 'react-router-dom'
 
 import { PlaceholderPage } from './PlaceholderPage'
 
-export function HomePage() {
-  return (
-    <PlaceholderPage title="Home">
-      <p>
-        Build a machine-learning pipeline by dragging modules onto the canvas.{' '}
-        <Link to="/designer">Open the designer</Link>.
-      </p>
-    </PlaceholderPage>
-  )
-}
-
-export function RunsPage() {
-  return (
-    <PlaceholderPage title="Runs">
-      <p>Submitted pipeline runs and their status will be listed here.</p>
-    </PlaceholderPage>
-  )
-}
-
 export function DatasetsPage() {
   return (
     <PlaceholderPage title="Datasets">
-      <p>Uploaded datasets and their versions will be listed here.</p>
+      <p>
+        Uploaded datasets and their versions will be listed here. The bundled sample datasets are in the designer's
+        palette, under “Datasets”.
+      </p>
     </PlaceholderPage>
   )
 }

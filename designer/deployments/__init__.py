@@ -1,0 +1,1 @@
+"""Deployments: inference graphs derived from training runs, endpoints with versions and keys, scoring."""

@@ -87,6 +87,14 @@ class RunViewSet(
         return Response({"events": events.events_after(run.pk, after)})
 
     @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"], url_path=r"steps/(?P<node>[^/]+)/logs")
+    def logs(self, request: Request, pk=None, node: str = "") -> Response:
+        step = self.get_object().steps.filter(node_id=node).first()
+        if step is None:
+            raise ApiError("unknown_node", f"This run has no node '{node}'.", status_code=404, node=node)
+        return Response({"node": node, "status": step.status, "logs": step.logs, "error": step.error})
+
+    @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"], url_path=r"steps/(?P<node>[^/]+)/outputs/(?P<port>[^/]+)")
     def output(self, request: Request, pk=None, node: str = "", port: str = "") -> Response:
         run = self.get_object()

@@ -50,6 +50,11 @@ def test_reference_pipeline_completes_with_the_metrics_of_direct_code(engine_api
     )
     assert steps["evaluate"]["metrics"]["evaluation_results"]["AUC"] > 0.9
     # The stored scored table is the one the direct run produced, row for row.
+    logs = engine_api.client.get(f"/api/v1/runs/{run['id']}/steps/clean/logs/").json()
+    assert "Cleaning 30 column(s)" in logs["logs"], "the module logger's lines are kept with the step"
+    preview = engine_api.client.get(f"/api/v1/runs/{run['id']}/steps/score/outputs/scored_dataset/").json()
+    assert preview["kind"] == "table" and preview["rows"] == len(preview["data"]) + max(0, preview["rows"] - 100)
+    assert "Scored Probabilities" in [c["name"] for c in preview["columns"]]
     stored = artifacts.load_value("dataset", steps["score"]["outputs"]["scored_dataset"])
     assert stored.df.equals(_run_directly(graph)[("score", "scored_dataset")].df)
 

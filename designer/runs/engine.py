@@ -2,7 +2,7 @@
 
 Each finished step enqueues the successors whose inputs are all ready (decided in one transaction by a
 conditional update, so two finishing parents cannot both enqueue the same child). A running step holds
-a lease renewed by a heartbeat thread; the reaper (a thread in every worker) re-queues steps whose lease
+a lease renewed by a heartbeat (one lease-keeper thread per process); the reaper (a thread in every worker) re-queues steps whose lease
 expired or fails them after ``MAX_ATTEMPTS``. Claiming and finishing are conditional updates on
 ``(status, attempt)``, so a step is never run twice to completion and finishing twice changes nothing.
 """
@@ -496,28 +496,73 @@ class _StepLogHandler(logging.Handler):
             self.buffer.write(self.format(record) + "\n")
 
 
-class _Heartbeat(threading.Thread):
-    """Renews the lease while the module runs; notices cancellation and lost ownership."""
+class _LeaseKeeper:
+    """One thread per process renews the leases of the steps this process is running.
 
-    def __init__(self, step: Step, cancel: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"heartbeat-{step.pk}")
-        self.step = step
-        self.cancel = cancel
-        self.stopped = threading.Event()
+    A thread per step would cost a thread start on every step (milliseconds on a busy machine); this
+    one lives as long as the process and only walks a small dict. It also notices cancellation and a
+    lost lease (another attempt took the step over) and tells the running module through its event.
+    """
 
-    def run(self) -> None:
-        from django.db import connection
+    def __init__(self) -> None:
+        self.held: dict[int, tuple[Step, threading.Event]] = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._loop, name="lease-keeper", daemon=True)
+        self.thread.start()
 
-        try:
-            while not self.stopped.wait(HEARTBEAT_SECONDS):
+    def hold(self, step: Step, cancel: threading.Event) -> None:
+        with self.lock:
+            self.held[step.pk] = (step, cancel)
+
+    def release(self, step: Step) -> None:
+        with self.lock:
+            self.held.pop(step.pk, None)
+
+    def _loop(self) -> None:
+        from django.db import close_old_connections
+
+        while True:
+            time.sleep(HEARTBEAT_SECONDS)
+            with self.lock:
+                held = list(self.held.values())
+            if not held:
+                continue
+            try:
+                close_old_connections()
                 lease = timezone.now() + timedelta(seconds=LEASE_SECONDS)
-                held = Step.objects.filter(
-                    pk=self.step.pk, status=StepStatus.RUNNING, attempt=self.step.attempt
-                ).update(lease_expires_at=lease)
-                if not held or Run.objects.filter(pk=self.step.run_id, cancel_requested=True).exists():
-                    self.cancel.set()
-        finally:
-            connection.close()
+                cancelled = set(
+                    Run.objects.filter(pk__in={s.run_id for s, _ in held}, cancel_requested=True).values_list(
+                        "pk", flat=True
+                    )
+                )
+                for step, cancel in held:
+                    renewed = Step.objects.filter(
+                        pk=step.pk, status=StepStatus.RUNNING, attempt=step.attempt
+                    ).update(lease_expires_at=lease)
+                    if not renewed or step.run_id in cancelled:
+                        cancel.set()
+            except Exception:  # a database hiccup: the next beat tries again well within the lease
+                log.warning("lease renewal failed", exc_info=True)
+
+
+_lease_keeper: _LeaseKeeper | None = None
+_lease_keeper_lock = threading.Lock()
+
+
+def _leases() -> _LeaseKeeper:
+    global _lease_keeper
+    with _lease_keeper_lock:
+        if _lease_keeper is None or not _lease_keeper.thread.is_alive():
+            _lease_keeper = _LeaseKeeper()
+        return _lease_keeper
+
+
+def _reset_leases_after_fork() -> None:
+    global _lease_keeper, _lease_keeper_lock
+    _lease_keeper, _lease_keeper_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_leases_after_fork)
 
 
 def module_services(workspace_id: int | None = None) -> dict[str, object]:
@@ -555,8 +600,8 @@ def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
         cancel_event=cancel,
         services=module_services(step.run.workspace_id),
     )
-    heartbeat = _Heartbeat(step, cancel)
-    heartbeat.start()
+    leases = _leases()
+    leases.hold(step, cancel)
     started = time.perf_counter()
     try:
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
@@ -583,7 +628,7 @@ def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
         )
         return "failed"
     finally:
-        heartbeat.stopped.set()
+        leases.release(step)
         module_logger.removeHandler(handler)
     if cancel.is_set() and Run.objects.filter(pk=step.run_id, cancel_requested=True).exists():
         _end_step(

@@ -52,7 +52,29 @@ def render() -> str:
     return "\n".join(lines)
 
 
+README = DOC.parents[1] / "README.md"
+BEGIN, END = "<!-- modules:begin -->", "<!-- modules:end -->"
+
+
+def render_readme_section() -> str:
+    """Module titles by category, for the README (the full table is docs/modules.md)."""
+    by_category = defaultdict(list)
+    for module in all_modules():
+        by_category[str(module.category)].append(module.title)
+    lines = [BEGIN]
+    for category in sorted(by_category):
+        lines.append(f"- **{category}**: {', '.join(sorted(by_category[category]))}")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def readme_with_modules(text: str) -> str:
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    return text[:start] + render_readme_section() + text[end:]
+
+
 if __name__ == "__main__":
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(render())
-    sys.stdout.write(f"wrote {DOC}\n")
+    README.write_text(readme_with_modules(README.read_text()))
+    sys.stdout.write(f"wrote {DOC} and the module list in {README}\n")

@@ -1,4 +1,4 @@
-"""ASGI entry point: Django (HTTP) and Channels (websockets) behind one application."""
+"""ASGI entry point: the scoring route, Django (HTTP) and Channels (websockets) behind one application."""
 
 import os
 
@@ -11,11 +11,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from designer.core.auth_middleware import WebsocketAuthMiddleware  # noqa: E402
+from designer.datasets.asgi import UploadSizeLimit  # noqa: E402
 from designer.routing import websocket_urlpatterns  # noqa: E402
+from designer.scoring.app import ScoringMount  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_http,
-        "websocket": AllowedHostsOriginValidator(WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
-    }
+# /score/<name> goes to the lean scoring app before Django (no middleware or ORM on the hot path).
+application = ScoringMount(
+    ProtocolTypeRouter(
+        {
+            # Refuses an oversized upload from its Content-Length before Django reads the body.
+            "http": UploadSizeLimit(django_http),
+            "websocket": AllowedHostsOriginValidator(
+                WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -153,7 +153,7 @@ class CancelRun(graphene.Mutation):
         run = scope_to_user(Run.objects.all(), user).filter(pk=id).first()
         if run is None or not can_write(user, run.workspace_id):
             raise GraphQLError("No such run you may cancel.", extensions={"code": "not_found"})
-        return CancelRun(run=RunType.from_model(engine.cancel(run)))
+        return CancelRun(run=RunType.from_model(engine.cancel(run, actor=user)))
 
 
 class Mutation(graphene.ObjectType):

@@ -1,7 +1,9 @@
 """Settings, all from the environment, with safe defaults for the embedded (one-machine) mode.
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, REDIS_URL,
-CELERY_BROKER_URL, CELERY_RESULT_BACKEND, DESIGNER_VAR_DIR, ARTIFACT_ROOT, SECURE_SSL_REDIRECT.
+CELERY_BROKER_URL, CELERY_RESULT_BACKEND, DESIGNER_VAR_DIR, ARTIFACT_ROOT, SECURE_SSL_REDIRECT, NUM_PROXIES,
+DESIGNER_SIGNUP_OPEN, RATE_LIMIT_LOGIN, RATE_LIMIT_LOGIN_IP, RATE_LIMIT_SIGNUP, RATE_LIMIT_TOKEN_WRITE,
+GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from kombu import Queue
@@ -62,6 +65,8 @@ INSTALLED_APPS = [
     "designer.artifacts",
     "designer.runs",
     "designer.datasets",
+    "designer.deployments",
+    "designer.templates",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -145,6 +150,23 @@ ARTIFACT_ROOT = os.environ.get("ARTIFACT_ROOT") or str(VAR_DIR / "artifacts")
 # designer's own database can never be read through it).
 SQLITE_IMPORT_DIRS = env_list("DESIGNER_SQLITE_IMPORT_DIRS", "")
 
+# User code (Execute Python Script, Create Python Model) runs in a bubblewrap sandbox (see
+# modules/python_language/sandbox.py). DESIGNER_SANDBOX=none runs it as a plain child process with no
+# isolation at all: only for an operator who trusts every user. Limits: DESIGNER_SANDBOX_MEMORY_MB,
+# _CPU_SECONDS (default: each step's timeout), _FILE_SIZE_MB, _DISK_MB, _PROCESSES.
+DESIGNER_SANDBOX = os.environ.get("DESIGNER_SANDBOX", "bubblewrap").strip().lower()
+DESIGNER_SANDBOX_OPTIONS: dict[str, Any] = {
+    "mode": DESIGNER_SANDBOX,
+    "memory_mb": int(os.environ.get("DESIGNER_SANDBOX_MEMORY_MB", "4096")),
+    "cpu_seconds": int(os.environ.get("DESIGNER_SANDBOX_CPU_SECONDS") or 0) or None,
+    "file_size_mb": int(os.environ.get("DESIGNER_SANDBOX_FILE_SIZE_MB", "2048")),
+    "disk_mb": int(os.environ.get("DESIGNER_SANDBOX_DISK_MB", "8192")),
+    "processes": int(os.environ.get("DESIGNER_SANDBOX_PROCESSES", "128")),
+    # Never shown inside; a Python environment that contains one of them is refused.
+    "protected_paths": [str(VAR_DIR), ARTIFACT_ROOT]
+    + ([str(DATABASES["default"]["NAME"])] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []),
+}
+
 REDIS_URL = redis_url()
 CHANNEL_LAYERS = {
     "default": {
@@ -152,6 +174,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL]},
     }
 }
+
+# Rate limits (sign-in attempts, token writes) count in Redis, so they hold across web processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 CELERY_BROKER_URL = broker_url()
 CELERY_RESULT_BACKEND = result_backend_url()
@@ -172,7 +197,14 @@ LOGIN_URL = "/app/login"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A Bearer token, when sent, decides alone (no CSRF); otherwise the browser session (with CSRF).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "designer.core.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["designer.core.throttling.TokenWriteThrottle"],
+    # Proxies in front of the server, so that rate limits see the client's address in X-Forwarded-For.
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "designer.core.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
@@ -193,6 +225,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 GRAPHENE = {"SCHEMA": "designer.graphql_schema.schema"}
+# Refused before execution with a coded error (see designer/core/graphql_limits.py).
+GRAPHQL_LIMITS = {
+    "max_depth": int(os.environ.get("GRAPHQL_MAX_DEPTH", "8")),
+    "max_cost": int(os.environ.get("GRAPHQL_MAX_COST", "10000")),
+    "max_tokens": 3000,
+    "max_length": 30000,
+}
+
+# "<count>/<s|min|hour|day>", counted per window in the cache.
+DESIGNER_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "10/min"),  # per client address and username
+    "login_ip": os.environ.get("RATE_LIMIT_LOGIN_IP", "60/min"),  # per client address
+    "signup": os.environ.get("RATE_LIMIT_SIGNUP", "20/hour"),  # per client address
+    "token_write": os.environ.get("RATE_LIMIT_TOKEN_WRITE", "120/min"),  # per API token
+}
+# Whether anyone who reaches the server may create an account (POST /api/v1/auth/signup/).
+DESIGNER_SIGNUP_OPEN = env_bool("DESIGNER_SIGNUP_OPEN", True)
 
 # Security: secure cookies and HSTS whenever DEBUG is off (check --deploy is clean with real values).
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -45,6 +45,26 @@ export default defineConfig({
     // dist/.vite/manifest.json maps the entry ("index.html") and the lazily
     // loaded pages to their hashed files, for Django templates that need them.
     manifest: true,
+    // The big chunks (ECharts for the outputs drawer, CodeMirror for script parameters) load only
+    // when those panels open; the entry chunk stays far below this.
+    chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      output: {
+        // Name the canvas libraries' shared chunk for what it is (the designer and run pages use it).
+        codeSplitting: {
+          // Only the named libraries: not React, which the entry chunk must keep.
+          includeDependenciesRecursively: false,
+          groups: [
+            {
+              name: 'canvas',
+              test: /node_modules[\\/](@xyflow|d3-[a-z]+|classcat|zustand|@dagrejs|radix-ui|@radix-ui|@floating-ui|react-remove-scroll[a-z-]*|react-style-singleton|use-callback-ref|use-sidecar|aria-hidden|get-nonce|detect-node-es|tslib)[\\/]/,
+            },
+            // The app's own code shared by the designer and run pages (the code editor stays lazy).
+            { name: 'designer', test: /src[\\/]designer[\\/](?!CodeEditor)/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

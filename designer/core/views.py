@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from .api_errors import ApiError
 from .health import health_report
+from .throttling import check_sign_in
 
 
 @require_GET
@@ -54,6 +55,7 @@ def login_view(request: Request) -> Response:
     SessionAuthentication().enforce_csrf(request._request)
     data = LoginSerializer(data=request.data)
     data.is_valid(raise_exception=True)
+    check_sign_in(request, data.validated_data["username"])  # 429 before the password is even checked
     user = authenticate(request._request, **data.validated_data)
     if user is None:
         raise ApiError(

@@ -53,7 +53,9 @@ class DatasetViewSet(
         if params.get("search"):
             datasets = datasets.filter(name__icontains=params["search"])
         if params.get("workspace"):
-            datasets = datasets.filter(workspace_id=params["workspace"])
+            if not params["workspace"].isdigit():
+                raise ApiError("invalid", "workspace must be a workspace id (a number).", field="workspace")
+            datasets = datasets.filter(workspace_id=int(params["workspace"]))
         return datasets.prefetch_related(
             Prefetch(
                 "versions",
@@ -156,9 +158,14 @@ class DatasetViewSet(
         )
 
     @extend_schema(parameters=[VERSION_PARAM], responses={200: dict, 202: dict})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get", "post"])
     def profile(self, request: Request, pk=None) -> Response:
+        """GET: the profile (202 while it is computed). POST: queue the job again (after a failure, or
+        when the broker was down at upload time); a finished profile is not recomputed."""
         version = self._version(request.query_params.get("version"))
+        if request.method == "POST" and version.profile_status != ProfileStatus.READY:
+            services.requeue_profile(version)
+            version.refresh_from_db()
         body = {
             "dataset": str(version.dataset_id),
             "version": version.number,

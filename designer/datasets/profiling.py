@@ -107,12 +107,18 @@ def _numeric_histogram(values: pd.Series, distinct: int) -> dict[str, Any] | Non
     finite = values[np.isfinite(values)]
     if finite.empty:
         return None
-    counts, edges = np.histogram(finite.to_numpy(), bins=max(1, min(HISTOGRAM_BINS, distinct)))
+    bins = max(1, min(HISTOGRAM_BINS, distinct if len(finite) == len(values) else finite.nunique()))
+    counts, edges = np.histogram(finite.to_numpy(), bins=bins)
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def profile_table(table: DataTable) -> dict[str, Any]:
     frame = table.df
+    with np.errstate(invalid="ignore", over="ignore"):  # infinities: their statistics become null
+        return _profile(table, frame)
+
+
+def _profile(table: DataTable, frame: pd.DataFrame) -> dict[str, Any]:
     return {
         "format": PROFILE_FORMAT,
         "rows": len(frame),

@@ -23,7 +23,7 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
         return version.derived_from.number if version.derived_from_id and version.derived_from else None
 
     def get_created_by(self, version: DatasetVersion) -> str | None:
-        return version.created_by.get_username() if version.created_by_id else None
+        return version.created_by.get_username() if version.created_by is not None else None
 
 
 class DatasetListSerializer(serializers.ModelSerializer):
@@ -53,7 +53,7 @@ class DatasetListSerializer(serializers.ModelSerializer):
         return len(self._versions(dataset))
 
     def get_created_by(self, dataset: Dataset) -> str | None:
-        return dataset.created_by.get_username() if dataset.created_by_id else None
+        return dataset.created_by.get_username() if dataset.created_by is not None else None
 
 
 class DatasetSerializer(DatasetListSerializer):

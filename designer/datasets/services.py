@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 IMPORT_DATA = "data_input_output.import_data"
 REGISTERED_SOURCE = "Registered dataset"  # Import Data's data_source for registered datasets (its default)
-_REFERENCE = re.compile(r"^\s*([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})"
+# The dashed UUID form only: delete protection finds references by searching graphs for that text.
+_REFERENCE = re.compile(r"^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
                         r"(?:@(\d+|latest))?\s*$")  # fmt: skip
 COLUMN_TYPES = ("integer", "double", "boolean", "string", "datetime", "categorical")
 COLUMN_FLAGS = ("is_feature", "is_label", "is_score", "categorical")
@@ -67,6 +68,8 @@ def format_reference(dataset_id: Any, number: int | None = None) -> str:
 def resolve_reference(workspace_id: int | None, reference: str) -> DatasetVersion:
     """The version a reference names, within ``workspace_id``; ``LookupError`` if there is none."""
     dataset_id, number = parse_reference(reference)
+    if workspace_id is None:
+        raise LookupError("there is no workspace to look the dataset up in")
     versions = DatasetVersion.objects.select_related("dataset").filter(
         dataset_id=dataset_id, dataset__workspace_id=workspace_id
     )
@@ -81,25 +84,6 @@ def resolve_reference(workspace_id: int | None, reference: str) -> DatasetVersio
 def pin_reference(workspace_id: int | None, reference: str) -> str:
     """``"<id>"`` becomes ``"<id>@<latest n>"``; a pinned reference is checked and returned as it is."""
     return resolve_reference(workspace_id, reference).reference
-
-
-def pin_step_params(module_key: str, params: dict[str, Any], workspace_id: int | None) -> dict[str, Any]:
-    """Import Data's parameters with its registered-dataset reference pinned to a version number.
-
-    For the run engine, before it hashes a step's parameters into the cache key: "the latest version"
-    must become the version it is at submit time, or a run after a re-upload would reuse the outputs
-    computed from the old version. Unknown references are left as they are (the step reports them).
-    """
-    if module_key != IMPORT_DATA or params.get("data_source", REGISTERED_SOURCE) != REGISTERED_SOURCE:
-        return params
-    reference = params.get("dataset")
-    if not reference:
-        return params
-    try:
-        pinned = pin_reference(workspace_id, reference)
-    except LookupError:
-        return params
-    return {**params, "dataset": pinned}
 
 
 def reference_schema(workspace_id: int | None, reference: str) -> list[dict[str, Any]] | None:
@@ -302,6 +286,10 @@ class WorkspaceDatasetStore:
         self.workspace_id = workspace_id
         self.user = user
 
+    def pin(self, reference: str) -> str:
+        """The reference with "latest" replaced by the version it names now (raises LookupError)."""
+        return pin_reference(self.workspace_id, reference)
+
     def load(self, reference: str) -> DataTable:
         version = resolve_reference(self.workspace_id, reference)
         try:
@@ -310,7 +298,7 @@ class WorkspaceDatasetStore:
             raise LookupError(f"the bytes of dataset version {reference!r} are missing") from None
 
     def save(self, table: DataTable, name: str) -> str:
-        workspace = Workspace.objects.filter(pk=self.workspace_id).first()
+        workspace = Workspace.objects.filter(pk=self.workspace_id).first() if self.workspace_id else None
         if workspace is None:
             raise ModuleError("service_unavailable", "This run has no workspace to save the dataset in.")
         try:
@@ -468,6 +456,13 @@ def queue_profile(version: DatasetVersion) -> None:
     transaction.on_commit(lambda: _send_profile(version_id))
 
 
+def requeue_profile(version: DatasetVersion) -> None:
+    DatasetVersion.objects.filter(pk=version.pk).exclude(profile_status=ProfileStatus.READY).update(
+        profile_status=ProfileStatus.PENDING, profile_error=""
+    )
+    queue_profile(version)
+
+
 def _send_profile(version_id: int) -> None:
     from .tasks import profile_version
 
@@ -530,7 +525,7 @@ def _graph_node_using(graph: Any, version: DatasetVersion, is_latest: bool) -> d
     for node in graph["nodes"]:
         if not isinstance(node, dict) or node.get("module") != IMPORT_DATA:
             continue
-        params = node.get("params") if isinstance(node.get("params"), dict) else {}
+        params: dict[str, Any] = node["params"] if isinstance(node.get("params"), dict) else {}
         if params.get("data_source", REGISTERED_SOURCE) != REGISTERED_SOURCE:
             continue
         try:

@@ -1,4 +1,5 @@
-"""Celery tasks of the datasets app: thin, named, on the cpu queue, taking ids; logic is in services.py."""
+"""Celery tasks of the datasets app: thin, named, taking ids, sent to the cpu queue (services.queue_profile);
+the logic is in services.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from . import services
 
 @shared_task(
     name="datasets.profile_version",
-    queue="cpu",
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=30 * 60,

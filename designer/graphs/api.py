@@ -14,7 +14,7 @@ from designer.core.api_errors import ApiError
 from designer.core.permissions import WorkspaceScopedMixin, WorkspaceWritePermission
 from designer.runs import engine
 from designer.runs.serializers import RunSerializer, SubmitSerializer
-from designer.workspaces.services import personal_workspace
+from designer.workspaces.services import writable_workspace
 
 from . import services
 from .models import Pipeline
@@ -55,7 +55,7 @@ class PipelineViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
                 "invalid_graph", "graph must be a JSON object with nodes and edges.", field="graph"
             )
         serializer.instance = services.create_pipeline(
-            personal_workspace(self.request.user),
+            writable_workspace(self.request.user, data.get("workspace_id")),
             self.request.user,
             data["name"],
             graph,
@@ -69,7 +69,14 @@ class PipelineViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
             raise ApiError(
                 "invalid_graph", "graph must be a JSON object with nodes and edges.", field="graph"
             )
-        serializer.instance = services.save_draft(serializer.instance, graph, **data)
+        if data.pop("workspace_id", serializer.instance.workspace_id) != serializer.instance.workspace_id:
+            raise ApiError(
+                "workspace_immutable", "A pipeline cannot move to another workspace.", field="workspace"
+            )
+        serializer.instance = services.save_draft(serializer.instance, graph, actor=self.request.user, **data)
+
+    def perform_destroy(self, instance: Pipeline) -> None:
+        services.delete_pipeline(instance, actor=self.request.user)
 
     @extend_schema(request=ValidateSerializer, responses={200: dict})
     @action(detail=True, methods=["post"])

@@ -8,8 +8,11 @@ import json
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
+from rest_framework import status
 
+from designer.core.api_errors import ApiError
+from designer.workspaces import audit
 from modules.sdk import get_module, has_module
 
 from .models import Pipeline, PipelineVersion
@@ -61,22 +64,41 @@ def semantic_digest(graph: dict[str, Any]) -> str:
 def create_pipeline(
     workspace, user, name: str, graph: dict[str, Any] | None = None, description: str = ""
 ) -> Pipeline:
-    return Pipeline.objects.create(
+    pipeline = Pipeline.objects.create(
         workspace=workspace,
         name=name,
         description=description,
         draft=upgrade_graph(graph) if graph else copy.deepcopy(EMPTY_GRAPH),
         created_by=user,
     )
+    audit.record(user, workspace, "pipeline.created", pipeline)
+    return pipeline
 
 
-def save_draft(pipeline: Pipeline, graph: dict[str, Any] | None = None, **fields: Any) -> Pipeline:
+def save_draft(
+    pipeline: Pipeline, graph: dict[str, Any] | None = None, *, actor=None, **fields: Any
+) -> Pipeline:
     if graph is not None:
         pipeline.draft = upgrade_graph(graph)
     for key, value in fields.items():
         setattr(pipeline, key, value)
     pipeline.save()
+    # Autosave writes every few seconds: one audit event per editor and 10 minutes, with a count.
+    audit.record(actor, pipeline.workspace_id, "pipeline.updated", pipeline, coalesce=audit.EDIT_COALESCE)
     return pipeline
+
+
+def delete_pipeline(pipeline: Pipeline, actor=None) -> None:
+    try:
+        with transaction.atomic():
+            audit.record(actor, pipeline.workspace_id, "pipeline.deleted", pipeline, name=pipeline.name)
+            pipeline.delete()
+    except ProtectedError:
+        raise ApiError(
+            "pipeline_has_runs",
+            "This pipeline has runs, which keep its versions: delete the runs first.",
+            status_code=status.HTTP_409_CONFLICT,
+        ) from None
 
 
 def validate(graph: Any) -> list[Problem]:

@@ -62,7 +62,7 @@ class RunViewSet(
     @extend_schema(request=None, responses={200: RunSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk=None) -> Response:
-        run = engine.cancel(self.get_object())
+        run = engine.cancel(self.get_object(), actor=request.user)
         return Response(RunSerializer(run).data)
 
     @extend_schema(request=RerunSerializer, responses={201: RunSerializer})

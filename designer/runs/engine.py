@@ -30,6 +30,7 @@ from django.utils import timezone
 from designer.artifacts import store as artifacts
 from designer.graphs import services as graphs
 from designer.graphs.validation import Problem, nodes_by_id, topological_order
+from designer.workspaces import audit
 from modules.sdk import (
     CancelledError,
     DataTable,
@@ -113,6 +114,9 @@ def submit(
             tags=tags or [],
         )
         _plan_steps(run, version.graph, from_node, only_node, set(regenerate or []))
+        audit.record(
+            user, run.workspace_id, "run.submitted", run, pipeline=str(pipeline.pk), version=version.number
+        )
         events.emit(run.pk, "run_queued", steps=run.steps.count())
         transaction.on_commit(lambda: dispatch_ready(run.pk))
     return run
@@ -166,6 +170,7 @@ def _plan_steps(
     for edge in edges:
         upstream[edge["target"]][edge["target_port"]] = [edge["source"], edge["source_port"]]
     gpu_up = gpu_worker_available()
+    services = module_services(run.workspace_id)
     steps = []
     for node_id in order:
         node = nodes[node_id]
@@ -177,7 +182,7 @@ def _plan_steps(
                 title=module.title,
                 module_key=module.key,
                 module_version=module.version,
-                params=module.validate_params(node.get("params") or {}),
+                params=module.pin_params(module.validate_params(node.get("params") or {}), services),
                 upstream=upstream[node_id],
                 queue=_route(node.get("compute", "auto"), module.gpu_capable, gpu_up),
                 regenerate=node_id in forced or bool(node.get("regenerate")),
@@ -570,8 +575,14 @@ def module_services(workspace_id: int | None = None) -> dict[str, object]:
     from django.conf import settings
 
     from designer.datasets.services import dataset_store
+    from modules.python_language.sandbox import configured_runner
 
-    return {"sqlite_directories": list(settings.SQLITE_IMPORT_DIRS), "datasets": dataset_store(workspace_id)}
+    return {
+        "sqlite_directories": list(settings.SQLITE_IMPORT_DIRS),
+        "datasets": dataset_store(workspace_id),
+        # Execute Python Script / Create Python Model run user code with it (the sandbox by default).
+        "python_script_runner": configured_runner(**settings.DESIGNER_SANDBOX_OPTIONS),
+    }
 
 
 def _run_module(step: Step, module, inputs: dict[str, Any]) -> str:
@@ -739,11 +750,12 @@ def _fail_descendants(step: Step, reason: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def cancel(run: Run) -> Run:
+def cancel(run: Run, actor=None) -> Run:
     from designer.celery_app import app
 
     with transaction.atomic():
         Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+        audit.record(actor, run.workspace_id, "run.cancelled", run)
         now = timezone.now()
         waiting = list(run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.QUEUED]))
         running = list(run.steps.filter(status=StepStatus.RUNNING))

@@ -5,6 +5,7 @@ import { AppLayout } from './layout/AppLayout'
 import { HomePage } from './pages/HomePage'
 import { LazyDesignerPage, LazyRunPage } from './pages/LazyDesignerPage'
 import { LoginPage } from './pages/LoginPage'
+import { RouteError } from './pages/RouteError'
 import { RunsPage } from './pages/RunsPage'
 import { DatasetsPage, EndpointsPage, ModelsPage, NotFoundPage } from './pages/sectionPages'
 
@@ -13,22 +14,29 @@ export const APP_BASENAME = '/app'
 
 // Paths are relative to APP_BASENAME: '/designer' is /app/designer in the browser.
 export const appRoutes: RouteObject[] = [
-  { path: 'login', element: <LoginPage /> },
+  { path: 'login', element: <LoginPage />, errorElement: <RouteError /> },
   {
     element: <RequireAuth />,
+    errorElement: <RouteError />,
     children: [
       {
         element: <AppLayout />,
         children: [
-          { index: true, element: <HomePage /> },
-          { path: 'designer', element: <LazyDesignerPage /> },
-          { path: 'designer/:pipelineId', element: <LazyDesignerPage /> },
-          { path: 'runs', element: <RunsPage /> },
-          { path: 'runs/:runId', element: <LazyRunPage /> },
-          { path: 'datasets', element: <DatasetsPage /> },
-          { path: 'models', element: <ModelsPage /> },
-          { path: 'endpoints', element: <EndpointsPage /> },
-          { path: '*', element: <NotFoundPage /> },
+          {
+            // A page that crashes shows the error inside the app shell, navigation still at hand.
+            errorElement: <RouteError />,
+            children: [
+              { index: true, element: <HomePage /> },
+              { path: 'designer', element: <LazyDesignerPage /> },
+              { path: 'designer/:pipelineId', element: <LazyDesignerPage /> },
+              { path: 'runs', element: <RunsPage /> },
+              { path: 'runs/:runId', element: <LazyRunPage /> },
+              { path: 'datasets', element: <DatasetsPage /> },
+              { path: 'models', element: <ModelsPage /> },
+              { path: 'endpoints', element: <EndpointsPage /> },
+              { path: '*', element: <NotFoundPage /> },
+            ],
+          },
         ],
       },
     ],

@@ -156,6 +156,17 @@ class ImportData(Module):
         return params.get("data_source") not in _EXTERNAL or not params.get("regenerate_output")
 
     @classmethod
+    def pin_params(cls, params: dict[str, Any], services: dict[str, object]) -> dict[str, Any]:
+        store = services.get(DATASETS)
+        reference = params.get("dataset")
+        if params.get("data_source") != REGISTERED or not reference or not hasattr(store, "pin"):
+            return params
+        try:
+            return {**params, "dataset": store.pin(reference)}
+        except LookupError:
+            return params  # the step itself reports the unknown dataset
+
+    @classmethod
     def infer_output_schemas(cls, params: dict[str, Any], input_schemas: dict[str, Any]) -> dict[str, Any]:
         # Only the bundled samples are known without running; the others are read at run time.
         if params["data_source"] == SAMPLE:

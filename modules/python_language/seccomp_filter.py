@@ -43,16 +43,64 @@ _CLONE_NAMESPACES = (
 )
 
 DENIED = (
-    "ptrace process_vm_readv process_vm_writev pidfd_getfd kcmp "
-    "mount umount2 pivot_root chroot open_tree move_mount fsopen fsconfig fsmount fspick mount_setattr "
-    "unshare setns "
-    "swapon swapoff reboot kexec_load kexec_file_load init_module finit_module delete_module "
-    "acct settimeofday clock_settime clock_adjtime adjtimex sethostname setdomainname "
-    "iopl ioperm quotactl quotactl_fd lookup_dcookie syslog vhangup uselib nfsservctl _sysctl "
-    "keyctl add_key request_key bpf perf_event_open userfaultfd fanotify_init "
-    "open_by_handle_at name_to_handle_at io_uring_setup io_uring_enter io_uring_register "
-    "move_pages migrate_pages"
-).split()
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_getfd",
+    "kcmp",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "unshare",
+    "setns",
+    "swapon",
+    "swapoff",
+    "reboot",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "sethostname",
+    "setdomainname",
+    "iopl",
+    "ioperm",
+    "quotactl",
+    "quotactl_fd",
+    "lookup_dcookie",
+    "syslog",
+    "vhangup",
+    "uselib",
+    "nfsservctl",
+    "_sysctl",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "fanotify_init",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "move_pages",
+    "migrate_pages",
+)
 
 # Numbers per architecture (checked against libseccomp's tables); a name missing on an
 # architecture simply does not exist there.

@@ -62,6 +62,15 @@ class Module:
         return params
 
     @classmethod
+    def pin_params(cls, params: dict[str, Any], services: dict[str, object]) -> dict[str, Any]:
+        """Parameters with moving references fixed at submit time, before they are hashed for the cache.
+
+        Import Data turns "the latest version of dataset X" into "version n of X", so a run after a
+        re-upload reads (and caches) the new version. The default changes nothing.
+        """
+        return params
+
+    @classmethod
     def is_deterministic(cls, params: dict[str, Any]) -> bool:
         """Whether outputs may be cached for these validated parameters.
 

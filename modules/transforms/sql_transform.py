@@ -1,9 +1,9 @@
 """Apply SQL Transformation: query up to three input tables (t1, t2, t3) with SQL, in a locked-down DuckDB.
 
 The database lives in memory only and is configured before any table is registered: no file, network or
-extension access (``enable_external_access=false``, no extension auto-install/auto-load), no lookup of
-Python variables by name, and the configuration is locked so a query cannot ``SET`` it back. A timer
-thread interrupts a query that runs past the timeout.
+extension access (``enable_external_access=false``, no extension auto-install/auto-load), no spilling to
+a temporary folder on disk, no lookup of Python variables by name, and the configuration is locked so a
+query cannot ``SET`` it back. A timer thread interrupts a query that runs past the timeout.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def locked_connection(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
             "allow_community_extensions": False,
             "python_enable_replacements": False,
+            # DuckDB would otherwise spill big sorts and joins to ".tmp" in the worker's current folder,
+            # external access off or not: an unbounded write outside any sandbox. Memory limit it is.
+            "temp_directory": "",
             # One thread keeps row order (and so cached results) identical from run to run.
             "threads": 1,
             "memory_limit": f"{memory_limit_mb}MB",

@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query'
 
 import { api } from './client'
 import type {
+  DatasetSummary,
   Experiment,
   Graph,
   ListResponse,
@@ -38,7 +39,9 @@ export const queryKeys = {
   run: (id: string) => ['runs', 'detail', id] as const,
   output: (runId: string, node: string, port: string) => ['runs', 'detail', runId, 'output', node, port] as const,
   runEvents: (runId: string) => ['runs', 'detail', runId, 'events'] as const,
+  stepLogs: (runId: string, node: string) => ['runs', 'detail', runId, 'logs', node] as const,
   experiments: ['experiments'] as const,
+  datasets: ['datasets'] as const,
 }
 
 export interface RunFilters {
@@ -86,8 +89,18 @@ export const rerunRun = (id: string, body: { from_node?: string; only_node?: str
   api.post<Run>(`${V1}/runs/${id}/rerun/`, body)
 export const fetchRunEvents = async (id: string, after = 0) =>
   (await api.get<{ events: RunEvent[] }>(`${V1}/runs/${id}/events/?after=${after}`)).events
+export interface StepLogs {
+  node: string
+  status: string
+  logs: string
+  error: { code: string; message: string } | null
+}
+export const fetchStepLogs = (runId: string, node: string) =>
+  api.get<StepLogs>(`${V1}/runs/${runId}/steps/${encodeURIComponent(node)}/logs/`)
 export const fetchOutput = (runId: string, node: string, port: string) =>
   api.get<OutputPreview>(`${V1}/runs/${runId}/steps/${encodeURIComponent(node)}/outputs/${encodeURIComponent(port)}/`)
+export const fetchDatasets = async () =>
+  asList(await api.get<DatasetSummary[] | ListResponse<DatasetSummary>>(`${V1}/datasets/`))
 export const fetchExperiments = async () =>
   asList(await api.get<Experiment[] | ListResponse<Experiment>>(`${V1}/experiments/`))
 
@@ -111,10 +124,11 @@ export const usePipelineVersions = (id: string | undefined) =>
     queryFn: () => fetchPipelineVersions(id ?? ''),
     enabled: Boolean(id),
   })
-export const useRuns = (filters: RunFilters = {}, options: { refetchInterval?: number } = {}) =>
+export const useRuns = (filters: RunFilters = {}, options: { refetchInterval?: number; enabled?: boolean } = {}) =>
   useQuery({ queryKey: queryKeys.runs(filters), queryFn: () => fetchRuns(filters), ...options })
 export const useRun = (id: string | undefined) =>
   useQuery({ queryKey: queryKeys.run(id ?? ''), queryFn: () => fetchRun(id ?? ''), enabled: Boolean(id) })
+export const useDatasets = () => useQuery({ queryKey: queryKeys.datasets, queryFn: fetchDatasets })
 export const useExperiments = () => useQuery({ queryKey: queryKeys.experiments, queryFn: fetchExperiments })
 export const useOutput = (runId: string | undefined, node: string | undefined, port: string | undefined) =>
   useQuery({

@@ -84,6 +84,15 @@ export interface SampleDataset {
   licence: string
 }
 
+/** A dataset the user uploaded or registered; Import Data loads a pinned version by its reference. */
+export interface DatasetSummary {
+  id: string
+  name: string
+  description: string
+  reference: string
+  latest_version: { number: number; reference: string; rows: number | null; columns: number | null } | null
+}
+
 export interface ListResponse<Item> {
   count: number
   results: Item[]
@@ -190,14 +199,13 @@ export interface Step {
   error: StepError | null
   metrics: Record<string, unknown> | null
   outputs: Record<string, string>
-  output_schemas?: Record<string, ColumnSchema[]>
+  /** Per dataset output: its row count and columns as the step produced them. */
+  output_schemas?: Record<string, { rows?: number; columns: ColumnSchema[] } | ColumnSchema[] | null>
   cached_from_run: string | null
   queued_at?: string | null
   started_at: string | null
   finished_at: string | null
   duration_ms: number | null
-  /** Not served yet by every backend version; shown when present. */
-  logs?: string
 }
 
 export interface RunSummary {

@@ -42,6 +42,8 @@ interface ColumnPickerProps {
   /** The upstream columns, or null when nothing is connected or the schema is unknown. */
   columns: ColumnSchema[] | null
   portTitle: string
+  /** Where the offered columns come from, when not from the connected input itself. */
+  note?: string
   describedBy?: string
   invalid?: boolean
   readOnly?: boolean
@@ -52,7 +54,7 @@ interface ColumnPickerProps {
  * A column selection by name (from the columns of the connected dataset) or by rules ("all numeric
  * columns except id"). Without a known upstream schema, names can be typed.
  */
-export function ColumnPicker({ id, label, value, single, columns, portTitle, describedBy, invalid, readOnly, onChange }: ColumnPickerProps) {
+export function ColumnPicker({ id, label, value, single, columns, portTitle, note, describedBy, invalid, readOnly, onChange }: ColumnPickerProps) {
   const selection = parseSelection(value)
   const [filter, setFilter] = useState('')
   const modeName = useId()
@@ -184,6 +186,7 @@ export function ColumnPicker({ id, label, value, single, columns, portTitle, des
         ) : (
           noSchema
         )}
+        {note && <p className="field-hint column-note">{note}</p>}
       </div>
     )
   }
@@ -227,6 +230,7 @@ export function ColumnPicker({ id, label, value, single, columns, portTitle, des
             </option>
           ))}
         </select>
+        {note && <p className="field-hint column-note">{note}</p>}
       </div>
     )
   }
@@ -307,6 +311,7 @@ export function ColumnPicker({ id, label, value, single, columns, portTitle, des
       <p className="field-hint" aria-live="polite">
         {names.length} of {columns.length} columns selected.
       </p>
+      {note && <p className="field-hint column-note">{note}</p>}
     </div>
   )
 }

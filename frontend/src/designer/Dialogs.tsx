@@ -73,7 +73,7 @@ export interface SubmitRequest {
 
 const LAST_EXPERIMENT_KEY = 'ml-designer:last-experiment'
 
-export function lastExperiment(): string {
+function lastExperiment(): string {
   try {
     return localStorage.getItem(LAST_EXPERIMENT_KEY) || 'Default'
   } catch {
@@ -131,14 +131,15 @@ export function SubmitDialog({
           id={inputId}
           list={listId}
           value={experiment}
-          autoFocus
           onChange={(event) => setExperiment(event.target.value)}
           aria-describedby={error ? errorId : undefined}
           aria-invalid={error ? true : undefined}
         />
         <datalist id={listId}>
           {(experiments.data ?? []).map((candidate) => (
-            <option key={candidate.id} value={candidate.name} />
+            <option key={candidate.id} value={candidate.name}>
+              {candidate.name}
+            </option>
           ))}
         </datalist>
         <p className="field-hint">Pick an existing experiment or type a new name to create one.</p>

@@ -2,10 +2,11 @@ import { Handle, Position, type NodeProps } from '@xyflow/react'
 import { memo, useEffect, useState } from 'react'
 
 import type { PortSpec, StepStatus } from '../api/types'
-import { portColor, useCatalog } from './catalog'
+import { datasetFor, portColor, useCatalog } from './catalog'
 import { portTypeName } from './connectionRules'
 import type { ModuleFlowNode } from './graph'
-import { firstLine, formatDuration, type LiveStep } from './runEvents'
+import { formatDuration } from '../formatTime'
+import { firstLine, type LiveStep } from './runEvents'
 import { useDesigner } from './store'
 
 const STATUS_WORDS: Record<StepStatus, string> = {
@@ -108,7 +109,7 @@ function PortLabels({ ports, kind }: { ports: readonly PortSpec[]; kind: 'in' | 
 }
 
 function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
-  const { specs, samples } = useCatalog()
+  const { specs, samples, datasets } = useCatalog()
   const spec = specs[data.module]
   const problems = useDesigner((state) => state.problemsByNode[id])
   const step = useDesigner((state) => state.run?.steps[id])
@@ -116,10 +117,13 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
   const inputs = spec?.inputs ?? []
   const outputs = spec?.outputs ?? []
   const title = spec?.title ?? data.module
+  const registered = data.params.data_source === 'Registered dataset' ? datasetFor(datasets, data.params.dataset) : null
   const sampleTitle =
     data.params.data_source === 'Sample dataset'
       ? samples.find((sample) => sample.slug === data.params.sample_dataset)?.title
-      : undefined
+      : registered
+        ? `${registered.dataset.name}${registered.version ? ` · v${registered.version}` : ''}`
+        : undefined
   const status = step?.status ?? 'draft'
   const problemCount = problems?.length ?? 0
 
@@ -145,7 +149,7 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
         {!spec && <div className="module-node-subtitle">This module is not installed on the server.</div>}
         {data.comment && <div className="module-node-comment">{data.comment}</div>}
         {step && (
-          <div className={`module-node-status status-${step.status}`} data-testid="node-status" role="status">
+          <div className={`module-node-status status-${step.status}`} data-testid="node-status">
             <StepStatusLine step={step} />
             {step.status === 'running' && step.progress !== null && (
               <progress className="module-node-progress" value={step.progress} max={1} aria-label="Progress" />
@@ -170,4 +174,3 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
 }
 
 export const ModuleNode = memo(ModuleNodeView)
-export const nodeTypes = { module: ModuleNode }

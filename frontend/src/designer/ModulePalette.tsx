@@ -1,8 +1,8 @@
 import { Tooltip } from 'radix-ui'
 import { useId, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react'
 
-import type { ModuleSpec, SampleDataset } from '../api/types'
-import { filterSamples, helpSummary, paletteGroups, plainHelp, useCatalog } from './catalog'
+import type { DatasetSummary, ModuleSpec, SampleDataset } from '../api/types'
+import { filterDatasets, filterSamples, helpSummary, paletteGroups, plainHelp, useCatalog } from './catalog'
 import { IMPORT_DATA_KEY } from './graph'
 import { PALETTE_MIME, type PaletteDragPayload } from './DesignerCanvas'
 
@@ -69,6 +69,13 @@ function PaletteEntry({
   )
 }
 
+function datasetPayload(dataset: DatasetSummary): PaletteDragPayload {
+  return {
+    module: IMPORT_DATA_KEY,
+    params: { data_source: 'Registered dataset', dataset: dataset.latest_version?.reference ?? dataset.reference },
+  }
+}
+
 function ModuleHelp({ spec }: { spec: ModuleSpec }) {
   const text = plainHelp(spec.help)
   return (
@@ -80,7 +87,7 @@ function ModuleHelp({ spec }: { spec: ModuleSpec }) {
 }
 
 export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) => void }) {
-  const { specs, samples } = useCatalog()
+  const { specs, samples, datasets } = useCatalog()
   const [searchText, setSearchText] = useState('')
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set([DATASETS_GROUP]))
   const headingId = useId()
@@ -88,8 +95,9 @@ export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) 
   const hintId = useId()
   const groups = paletteGroups(Object.values(specs), searchText)
   const visibleSamples = filterSamples(samples, searchText)
+  const visibleDatasets = filterDatasets(datasets, searchText)
   const searching = searchText.trim() !== ''
-  const total = groups.reduce((sum, group) => sum + group.modules.length, 0) + visibleSamples.length
+  const total = groups.reduce((sum, group) => sum + group.modules.length, 0) + visibleSamples.length + visibleDatasets.length
   const moduleCount = Object.keys(specs).length
 
   const toggle = (category: string) =>
@@ -101,7 +109,7 @@ export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) 
     })
 
   const allGroups = [
-    ...(visibleSamples.length ? [{ category: DATASETS_GROUP, modules: [] as ModuleSpec[] }] : []),
+    ...(visibleSamples.length + visibleDatasets.length ? [{ category: DATASETS_GROUP, modules: [] as ModuleSpec[] }] : []),
     ...groups,
   ]
 
@@ -133,7 +141,7 @@ export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) 
           {allGroups.map((group) => {
             const open = searching || expanded.has(group.category)
             const listId = `palette-${group.category.replace(/[^a-z0-9]+/gi, '-')}`
-            const count = group.category === DATASETS_GROUP ? visibleSamples.length : group.modules.length
+            const count = group.category === DATASETS_GROUP ? visibleSamples.length + visibleDatasets.length : group.modules.length
             return (
               <section key={group.category} className="palette-group">
                 <h3 className="palette-group-heading">
@@ -144,14 +152,35 @@ export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) 
                     aria-controls={listId}
                     onClick={() => toggle(group.category)}
                   >
-                    <span aria-hidden="true">{open ? '▾' : '▸'}</span> {group.category}{' '}
+                    <span aria-hidden="true">{open ? '▾' : '▸'}</span> {group.category.replaceAll('/', ' › ')}{' '}
                     <span className="palette-group-count">{count}</span>
                   </button>
                 </h3>
                 {open && (
                   <ul id={listId} className="palette-list">
                     {group.category === DATASETS_GROUP
-                      ? visibleSamples.map((sample) => (
+                      ? [
+                          ...visibleDatasets.map((dataset) => (
+                            <PaletteEntry
+                              key={dataset.id}
+                              payload={datasetPayload(dataset)}
+                              testId={`palette-dataset-${dataset.id}`}
+                              label={dataset.name}
+                              detail={`Yours · v${dataset.latest_version?.number ?? 1}${
+                                dataset.latest_version?.rows != null ? ` · ${dataset.latest_version.rows.toLocaleString()} rows` : ''
+                              }`}
+                              hintId={hintId}
+                              onAdd={onAdd}
+                              help={
+                                <div>
+                                  <strong>{dataset.name}</strong>
+                                  {dataset.description && <p className="tooltip-text">{dataset.description}</p>}
+                                  <p className="tooltip-text">Loads version {dataset.latest_version?.number} with Import Data.</p>
+                                </div>
+                              }
+                            />
+                          )),
+                          ...visibleSamples.map((sample) => (
                           <PaletteEntry
                             key={sample.slug}
                             payload={samplePayload(sample)}
@@ -170,7 +199,8 @@ export function ModulePalette({ onAdd }: { onAdd: (payload: PaletteDragPayload) 
                               </div>
                             }
                           />
-                        ))
+                        )),
+                        ]
                       : group.modules.map((spec) => (
                           <PaletteEntry
                             key={spec.key}

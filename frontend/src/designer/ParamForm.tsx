@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useId, useState, type ReactNode } from 'react'
+import { lazy, Suspense, useId, useState, type ReactNode } from 'react'
 
 import type { ColumnSchema, ModuleSpec, Problem } from '../api/types'
 import { ColumnPicker } from './ColumnPicker'
@@ -11,9 +11,15 @@ interface ParamFormProps {
   params: Record<string, unknown>
   /** Problems the server reported for this node; those naming a parameter show at its field. */
   problems: readonly Problem[]
-  columnsFor: (port: string) => ColumnSchema[] | null
+  columnsFor: (port: string) => ColumnChoices | null
   readOnly: boolean
   onChange: (name: string, value: unknown) => void
+}
+
+/** The columns a picker offers, and a note on where they come from when it is not the input itself. */
+export interface ColumnChoices {
+  columns: ColumnSchema[]
+  note?: string
 }
 
 function NumberInput({
@@ -33,10 +39,12 @@ function NumberInput({
 }) {
   const external = field.value === null || field.value === undefined ? '' : String(field.value)
   const [text, setText] = useState(external)
-  // Follow outside changes (undo, another node) without fighting the user's typing.
-  useEffect(() => {
-    setText((current) => (Number(current) === Number(external) && current !== '' && external !== '' ? current : external))
-  }, [external])
+  const [seen, setSeen] = useState(external)
+  // Follow outside changes (undo, another node) without fighting the user's typing ("0." stays "0.").
+  if (external !== seen) {
+    setSeen(external)
+    if (!(text !== '' && external !== '' && Number(text) === Number(external))) setText(external)
+  }
   return (
     <input
       id={id}
@@ -69,7 +77,7 @@ function FieldRow({
 }: {
   field: FieldDescriptor
   problems: readonly Problem[]
-  columnsFor: (port: string) => ColumnSchema[] | null
+  columnsFor: (port: string) => ColumnChoices | null
   readOnly: boolean
   onChange: (name: string, value: unknown) => void
   portTitle: (port: string) => string
@@ -148,14 +156,16 @@ function FieldRow({
         </Suspense>
       )
       break
-    case 'columns':
+    case 'columns': {
+      const choices = columnsFor(field.port ?? 'dataset')
       control = (
         <ColumnPicker
           id={id}
           label={field.title}
           value={field.value}
           single={field.single}
-          columns={columnsFor(field.port ?? 'dataset')}
+          columns={choices?.columns ?? null}
+          note={choices?.note}
           portTitle={portTitle(field.port ?? 'dataset')}
           describedBy={describedBy}
           invalid={invalid}
@@ -164,6 +174,7 @@ function FieldRow({
         />
       )
       break
+    }
     case 'sweep':
       control = (
         <input

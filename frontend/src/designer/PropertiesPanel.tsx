@@ -1,21 +1,33 @@
-import { useId } from 'react'
+import { useId, useMemo } from 'react'
 
 import type { Compute, ModuleSpec, PortSpec } from '../api/types'
 import { plainHelp, useCatalog } from './catalog'
 import { checkConnection, portTypeName } from './connectionRules'
 import type { NodeAction } from './DesignerCanvas'
-import type { ModuleFlowNode } from './graph'
+import type { ModuleNodeData } from './graph'
 import { StepStatusLine } from './ModuleNode'
 import { upstreamColumns } from './paramForm'
 import { ParamForm } from './ParamForm'
-import { selectedNodeId, useDesigner, useDesignerStoreApi } from './store'
+import { selectedNodeId, useDesigner, useDesignerStoreApi, type DesignerState } from './store'
+
+interface SelectedNode {
+  id: string
+  data: ModuleNodeData
+}
 
 const EMPTY: never[] = []
 
 /** Keyboard-friendly connecting: each input lists the outputs of the right type it can take. */
-function InputConnections({ node, spec }: { node: ModuleFlowNode; spec: ModuleSpec }) {
+/** Which modules the graph has, as one string: stable while nodes only move (drags stay cheap). */
+function moduleSignature(state: DesignerState): string {
+  return state.nodes.map((node) => `${node.id}:${node.data.module}`).join('|')
+}
+
+function InputConnections({ node, spec }: { node: SelectedNode; spec: ModuleSpec }) {
   const { specs } = useCatalog()
-  const nodes = useDesigner((state) => state.nodes)
+  const store = useDesignerStoreApi()
+  useDesigner(moduleSignature)
+  const nodes = store.getState().nodes
   const edges = useDesigner((state) => state.edges)
   const readOnly = useDesigner((state) => state.readOnly)
   const setInput = useDesigner((state) => state.setInput)
@@ -77,7 +89,7 @@ function InputConnections({ node, spec }: { node: ModuleFlowNode; spec: ModuleSp
   )
 }
 
-function NodeSettings({ node, spec }: { node: ModuleFlowNode; spec: ModuleSpec }) {
+function NodeSettings({ node, spec }: { node: SelectedNode; spec: ModuleSpec }) {
   const updateNode = useDesigner((state) => state.updateNode)
   const readOnly = useDesigner((state) => state.readOnly)
   const commentId = useId()
@@ -126,6 +138,7 @@ function NodeSettings({ node, spec }: { node: ModuleFlowNode; spec: ModuleSpec }
           id={regenerateId}
           type="checkbox"
           role="switch"
+          aria-checked={node.data.regenerate}
           checked={node.data.regenerate}
           disabled={readOnly}
           onChange={(event) => updateNode(node.id, { regenerate: event.target.checked })}
@@ -142,11 +155,18 @@ export function PropertiesPanel({ onNodeAction, canRun }: { onNodeAction?: (acti
   const store = useDesignerStoreApi()
   const nodeId = useDesigner(selectedNodeId)
   const selectedCount = useDesigner((state) => state.nodes.reduce((count, node) => count + (node.selected ? 1 : 0), 0))
-  const node = useDesigner((state) => (nodeId ? state.nodes.find((candidate) => candidate.id === nodeId) : undefined))
+  // The node's data, not the node: its identity survives moves, so dragging does not redraw the form.
+  const data = useDesigner((state) => (nodeId ? state.nodes.find((candidate) => candidate.id === nodeId)?.data : undefined))
+  const node: SelectedNode | undefined = useMemo(() => (nodeId && data ? { id: nodeId, data } : undefined), [data, nodeId])
   const problems = useDesigner((state) => (nodeId ? state.problemsByNode[nodeId] : undefined)) ?? EMPTY
   const step = useDesigner((state) => (nodeId ? state.run?.steps[nodeId] : undefined))
   const edges = useDesigner((state) => state.edges)
   const schemas = useDesigner((state) => state.schemas)
+  const runSchemas = useDesigner((state) => state.runSchemas)
+  const titleOf = (id: string) => {
+    const other = store.getState().nodes.find((candidate) => candidate.id === id)
+    return other ? (specs[other.data.module]?.title ?? id) : id
+  }
   const readOnly = useDesigner((state) => state.readOnly)
   const setParam = useDesigner((state) => state.setParam)
   const spec = node ? specs[node.data.module] : undefined
@@ -216,7 +236,17 @@ export function PropertiesPanel({ onNodeAction, canRun }: { onNodeAction?: (acti
             spec={spec}
             params={node.data.params}
             problems={problems}
-            columnsFor={(port) => upstreamColumns(node.id, port, edges, schemas)}
+            columnsFor={(port) => {
+              const offered = upstreamColumns(node.id, port, edges, schemas, runSchemas)
+              if (!offered) return null
+              const note =
+                offered.source === 'run'
+                  ? 'Columns as the last run produced them.'
+                  : offered.source === 'upstream'
+                    ? `Columns of ${titleOf(offered.via ?? '')}, further up: the modules in between may change them, and the server checks the choice when the pipeline runs.`
+                    : undefined
+              return { columns: offered.columns, note }
+            }}
             readOnly={readOnly}
             onChange={(name, value) => setParam(node.id, name, value)}
           />

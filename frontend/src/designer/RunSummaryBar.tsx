@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 
-import { countSteps, FINISHED_RUN_STATUSES, formatDuration, type LiveRun } from './runEvents'
+import { formatDuration } from '../formatTime'
+import { countSteps, FINISHED_RUN_STATUSES, type LiveRun } from './runEvents'
 import type { SocketState } from './useLiveRun'
 
 const RUN_STATUS_WORDS: Record<string, string> = {

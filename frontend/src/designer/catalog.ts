@@ -1,19 +1,46 @@
 /** The module catalogue as the canvas uses it: lookup by key, palette grouping, search, port colours. */
 import { createContext, useContext } from 'react'
 
-import type { ModuleSpec, SampleDataset } from '../api/types'
+import type { DatasetSummary, ModuleSpec, SampleDataset } from '../api/types'
 
 export interface Catalog {
   specs: Readonly<Record<string, ModuleSpec>>
   samples: readonly SampleDataset[]
+  /** The user's registered datasets (with at least one version). */
+  datasets: readonly DatasetSummary[]
 }
 
-export const EMPTY_CATALOG: Catalog = { specs: {}, samples: [] }
+export const EMPTY_CATALOG: Catalog = { specs: {}, samples: [], datasets: [] }
 export const CatalogContext = createContext<Catalog>(EMPTY_CATALOG)
 export const useCatalog = () => useContext(CatalogContext)
 
-export function catalogFrom(modules: readonly ModuleSpec[], samples: readonly SampleDataset[] = []): Catalog {
-  return { specs: Object.fromEntries(modules.map((spec) => [spec.key, spec])), samples }
+export function catalogFrom(
+  modules: readonly ModuleSpec[],
+  samples: readonly SampleDataset[] = [],
+  datasets: readonly DatasetSummary[] = [],
+): Catalog {
+  return {
+    specs: Object.fromEntries(modules.map((spec) => [spec.key, spec])),
+    samples,
+    datasets: datasets.filter((dataset) => dataset.latest_version),
+  }
+}
+
+/** The registered dataset a reference ("<id>@<version>") points at, and the version number. */
+export function datasetFor(
+  datasets: readonly DatasetSummary[],
+  reference: unknown,
+): { dataset: DatasetSummary; version: string } | null {
+  if (typeof reference !== 'string' || !reference) return null
+  const [id, version = ''] = reference.split('@')
+  const dataset = datasets.find((candidate) => candidate.id === id || candidate.reference === reference)
+  return dataset ? { dataset, version } : null
+}
+
+export function filterDatasets(datasets: readonly DatasetSummary[], searchText: string): DatasetSummary[] {
+  const needle = searchText.trim().toLowerCase()
+  if (!needle) return [...datasets]
+  return datasets.filter((dataset) => [dataset.name, dataset.description].some((text) => (text ?? '').toLowerCase().includes(needle)))
 }
 
 /** Palette order: the data flows top to bottom, like a pipeline is built. */

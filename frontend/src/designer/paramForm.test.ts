@@ -10,6 +10,7 @@ import {
   parseSelection,
   rangeText,
   resolveRules,
+  runSchemasFrom,
   upstreamColumns,
   widgetFor,
 } from './paramForm'
@@ -129,9 +130,30 @@ describe('column selections', () => {
   it('offers the columns of the output connected to the picker’s port', () => {
     const edges = [{ source: 'split', sourceHandle: 'results_dataset1', target: 'train', targetHandle: 'dataset' }]
     const schemas = { split: { results_dataset1: columns } }
-    expect(upstreamColumns('train', 'dataset', edges, schemas)).toBe(columns)
+    expect(upstreamColumns('train', 'dataset', edges, schemas)).toEqual({ columns, source: 'design' })
     expect(upstreamColumns('train', 'untrained_model', edges, schemas)).toBeNull()
     expect(upstreamColumns('score', 'dataset', edges, schemas)).toBeNull()
     expect(upstreamColumns('train', 'dataset', edges, {})).toBeNull()
+  })
+
+  it('reads the column schemas of a run’s steps', () => {
+    expect(
+      runSchemasFrom([
+        { node: 'a', output_schemas: { results_dataset: { rows: 3, columns } } },
+        { node: 'b', output_schemas: { trained_model: null } },
+      ]),
+    ).toEqual({ a: { results_dataset: columns } })
+  })
+
+  it('falls back to the last run, then to the nearest known schema upstream', () => {
+    const edges = [
+      { source: 'data', sourceHandle: 'results_dataset', target: 'clean', targetHandle: 'dataset' },
+      { source: 'clean', sourceHandle: 'cleaned_dataset', target: 'split', targetHandle: 'dataset' },
+      { source: 'split', sourceHandle: 'results_dataset1', target: 'train', targetHandle: 'dataset' },
+    ]
+    const design = { data: { results_dataset: columns } }
+    expect(upstreamColumns('train', 'dataset', edges, design)).toEqual({ columns, source: 'upstream', via: 'data' })
+    const ran = { split: { results_dataset1: columns.slice(0, 2) } }
+    expect(upstreamColumns('train', 'dataset', edges, design, ran)).toEqual({ columns: columns.slice(0, 2), source: 'run' })
   })
 })

@@ -2,7 +2,7 @@
  * Form generation from a module's parameter schema: which fields show, in which order, with which
  * widget, range and options. Pure functions; ParamForm.tsx renders what they describe.
  */
-import type { ColumnSchema, GraphSchemas, ParamSchema, ParamUiHints, ParamsSchema, Widget } from '../api/types'
+import type { ColumnSchema, GraphSchemas, ParamSchema, ParamUiHints, ParamsSchema, Step, Widget } from '../api/types'
 
 export interface FieldDescriptor {
   name: string
@@ -189,19 +189,71 @@ export function formatSelection(selection: ColumnSelection, single: boolean): un
   return selection.names.length ? selection.names : null
 }
 
+/** Column schemas of a run's outputs ({node: {port: columns}}), from its steps. */
+export function runSchemasFrom(steps: readonly Pick<Step, 'node' | 'output_schemas'>[]): GraphSchemas {
+  const schemas: GraphSchemas = {}
+  for (const step of steps) {
+    for (const [port, schema] of Object.entries(step.output_schemas ?? {})) {
+      const columns = Array.isArray(schema) ? schema : schema && Array.isArray(schema.columns) ? schema.columns : null
+      if (columns) (schemas[step.node] ??= {})[port] = columns
+    }
+  }
+  return schemas
+}
+
+type EdgeLike = { source: string; target: string; sourceHandle?: string | null; targetHandle?: string | null }
+
+/** Where a column picker's columns come from, so the panel can say how sure they are. */
+export interface OfferedColumns {
+  columns: ColumnSchema[]
+  /** design: inferred by the server for this very input; run: what the last run produced; upstream: the nearest known schema further up. */
+  source: 'design' | 'run' | 'upstream'
+  /** For upstream: the node whose output columns these are. */
+  via?: string
+}
+
 /**
- * The columns a column picker offers: the design-time schema of the output connected to the node's
- * `port` input, or null when nothing is connected or the schema is not known yet.
+ * The columns a column picker offers for the node's `port` input: the design-time schema of the
+ * output connected to it; else that output's columns in the last run; else, because most modules
+ * keep their input's columns, the nearest known schema further upstream (marked as such). Null when
+ * nothing is connected or nothing upstream is known.
  */
 export function upstreamColumns(
   nodeId: string,
   port: string,
-  edges: readonly { source: string; target: string; sourceHandle?: string | null; targetHandle?: string | null }[],
+  edges: readonly EdgeLike[],
   schemas: GraphSchemas,
-): ColumnSchema[] | null {
+  runSchemas: GraphSchemas = {},
+): OfferedColumns | null {
   const edge = edges.find((candidate) => candidate.target === nodeId && candidate.targetHandle === port)
   if (!edge) return null
-  return schemas[edge.source]?.[edge.sourceHandle ?? ''] ?? null
+  const sourcePort = edge.sourceHandle ?? ''
+  const known = (from: GraphSchemas, node: string, port: string | null | undefined) => {
+    const columns = from[node]?.[port ?? '']
+    return Array.isArray(columns) ? columns : null
+  }
+  const designed = known(schemas, edge.source, sourcePort)
+  if (designed) return { columns: designed, source: 'design' }
+  const ran = known(runSchemas, edge.source, sourcePort)
+  if (ran) return { columns: ran, source: 'run' }
+  // Breadth-first up the graph: the closest module whose output columns are known.
+  const seen = new Set([edge.source])
+  let frontier = [edge.source]
+  while (frontier.length) {
+    const next: string[] = []
+    for (const current of frontier) {
+      for (const incoming of edges.filter((candidate) => candidate.target === current)) {
+        const found = known(schemas, incoming.source, incoming.sourceHandle) ?? known(runSchemas, incoming.source, incoming.sourceHandle)
+        if (found) return { columns: found, source: 'upstream', via: incoming.source }
+        if (!seen.has(incoming.source)) {
+          seen.add(incoming.source)
+          next.push(incoming.source)
+        }
+      }
+    }
+    frontier = next
+  }
+  return null
 }
 
 /** The columns a rule-based selection resolves to, in table order (the server's rule). */

@@ -205,14 +205,3 @@ export function countSteps(run: LiveRun): RunCounts {
 export function firstLine(text: string): string {
   return text.split('\n', 1)[0].trim()
 }
-
-/** "1:05", "12.3 s" style durations for the nodes and the summary bar. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
-  const seconds = ms / 1000
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`
-  const minutes = Math.floor(seconds / 60)
-  const rest = Math.floor(seconds % 60)
-  if (minutes < 60) return `${minutes}:${String(rest).padStart(2, '0')} min`
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
-}

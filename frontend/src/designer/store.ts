@@ -17,7 +17,7 @@ import {
 import { createContext, useContext } from 'react'
 import { createStore, useStore, type StoreApi } from 'zustand'
 
-import type { GraphSchemas, ModuleSpec, Problem } from '../api/types'
+import type { Graph, GraphSchemas, ModuleSpec, Problem } from '../api/types'
 import {
   defaultParams,
   fromGraph,
@@ -28,7 +28,6 @@ import {
   type ModuleNodeData,
   type PortEdge,
 } from './graph'
-import type { Graph } from '../api/types'
 import type { LiveRun } from './runEvents'
 
 export const HISTORY_LIMIT = 100
@@ -53,7 +52,11 @@ export interface DesignerState {
   problems: Problem[]
   problemsByNode: Record<string, Problem[]>
   schemas: GraphSchemas
+  /** Output columns of the pipeline's last run, for column pickers the server cannot infer. */
+  runSchemas: GraphSchemas
   run: LiveRun | null
+  /** How many graphs were loaded into this store; zero until the first. */
+  loadCount: number
 
   load: (graph: Partial<Graph> | null | undefined, options?: { readOnly?: boolean }) => void
   addNode: (spec: ModuleSpec, position: XYPosition, params?: Record<string, unknown>) => string
@@ -73,6 +76,7 @@ export interface DesignerState {
   selectAll: () => void
   setValidation: (problems: Problem[], schemas?: GraphSchemas) => void
   setRun: (run: LiveRun | null) => void
+  setRunSchemas: (schemas: GraphSchemas) => void
 }
 
 export type DesignerStore = StoreApi<DesignerState>
@@ -119,7 +123,9 @@ export function createDesignerStore(): DesignerStore {
       problems: [],
       problemsByNode: {},
       schemas: {},
+      runSchemas: {},
       run: null,
+      loadCount: 0,
 
       load: (graph, options = {}) => {
         const { nodes, edges } = fromGraph(graph)
@@ -136,6 +142,7 @@ export function createDesignerStore(): DesignerStore {
           problemsByNode: {},
           schemas: {},
           run: null,
+          loadCount: get().loadCount + 1,
         })
       },
 
@@ -331,6 +338,7 @@ export function createDesignerStore(): DesignerStore {
       },
 
       setRun: (run) => set({ run }),
+      setRunSchemas: (runSchemas) => set({ runSchemas }),
     }
   })
 }

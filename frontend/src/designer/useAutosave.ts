@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 
 import { errorMessage } from '../api/client'
-import { updatePipeline } from '../api/resources'
+import type { Graph } from '../api/types'
 import { toGraph } from './graph'
 import type { DesignerStore } from './store'
 
@@ -9,38 +9,45 @@ export type SaveState = 'saved' | 'unsaved' | 'saving' | 'error'
 
 export const AUTOSAVE_DELAY_MS = 800
 
+/** "semantic:layout" revision of the store, to tell whether what the server has is current. */
+export function revisionOf(store: DesignerStore): string {
+  const { semanticRevision, layoutRevision } = store.getState()
+  return `${semanticRevision}:${layoutRevision}`
+}
+
 /**
- * Saves the draft a moment after each edit (PATCH graph), one save at a time. `flush` saves now and
- * resolves when the server has the latest graph, e.g. before submitting a run.
+ * Saves the draft a moment after each edit, one save at a time, with `persist` (PATCH the pipeline,
+ * or create it on the first edit of a new one). `flush` saves now and resolves when the server has
+ * the latest graph, e.g. before submitting a run.
  */
-export function useAutosave(store: DesignerStore, pipelineId: string | undefined) {
+export function useAutosave(
+  store: DesignerStore,
+  persist: (graph: Graph, revision: string) => Promise<void>,
+  initialSavedRevision = '0:0',
+) {
   const [saveState, setSaveState] = useState<SaveState>('saved')
   const [saveError, setSaveError] = useState<string | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
   const inFlight = useRef<Promise<void> | null>(null)
-  const savedRevision = useRef('0:0')
+  const savedRevision = useRef(initialSavedRevision)
   const scheduleRef = useRef<() => void>(() => undefined)
 
-  const revisionOf = useCallback(() => {
-    const { semanticRevision, layoutRevision } = store.getState()
-    return `${semanticRevision}:${layoutRevision}`
-  }, [store])
+  const current = useCallback(() => revisionOf(store), [store])
 
   const save = useCallback(async (): Promise<void> => {
-    if (!pipelineId) return
     if (inFlight.current) {
       await inFlight.current
-      if (savedRevision.current === revisionOf()) return
+      if (savedRevision.current === current()) return
     }
-    const revision = revisionOf()
+    const revision = current()
     const { nodes, edges } = store.getState()
     const attempt = (async () => {
       setSaveState('saving')
       try {
-        await updatePipeline(pipelineId, { graph: toGraph(nodes, edges) })
+        await persist(toGraph(nodes, edges), revision)
         savedRevision.current = revision
         setSaveError(null)
-        setSaveState(revisionOf() === revision ? 'saved' : 'unsaved')
+        setSaveState(current() === revision ? 'saved' : 'unsaved')
       } catch (error) {
         setSaveError(errorMessage(error))
         setSaveState('error')
@@ -54,8 +61,8 @@ export function useAutosave(store: DesignerStore, pipelineId: string | undefined
       inFlight.current = null
     }
     // Edits made while saving get their own save.
-    if (revisionOf() !== revision) scheduleRef.current()
-  }, [pipelineId, revisionOf, store])
+    if (current() !== revision) scheduleRef.current()
+  }, [current, persist, store])
 
   const schedule = useCallback(() => {
     clearTimeout(timer.current)
@@ -66,7 +73,8 @@ export function useAutosave(store: DesignerStore, pipelineId: string | undefined
   }, [schedule])
 
   useEffect(() => {
-    savedRevision.current = revisionOf()
+    // Edits made before this editor took over (a new pipeline being created) still need saving.
+    if (savedRevision.current !== current()) scheduleRef.current()
     return store.subscribe((state, previous) => {
       if (state.readOnly) return
       const changed =
@@ -83,7 +91,7 @@ export function useAutosave(store: DesignerStore, pipelineId: string | undefined
         schedule()
       }
     })
-  }, [revisionOf, schedule, store])
+  }, [current, schedule, store])
 
   useEffect(() => () => clearTimeout(timer.current), [])
 
@@ -97,8 +105,8 @@ export function useAutosave(store: DesignerStore, pipelineId: string | undefined
 
   const flush = useCallback(async () => {
     clearTimeout(timer.current)
-    if (savedRevision.current !== revisionOf() || inFlight.current) await save()
-  }, [revisionOf, save])
+    if (savedRevision.current !== current() || inFlight.current) await save()
+  }, [current, save])
 
   return { saveState, saveError, flush, retry: schedule }
 }

@@ -30,8 +30,8 @@ export function useCanvasCommands(announce: (message: string) => void) {
     const { nodes, edges, setPositions } = store.getState()
     if (!nodes.length) return
     setPositions(layoutGraph(nodes, edges))
-    // Let React Flow place the nodes before fitting them.
-    requestAnimationFrame(() => fit())
+    // Let React Flow place and measure the moved nodes before fitting them.
+    setTimeout(fit, 60)
     announce('Arranged the modules top to bottom.')
   }, [announce, fit, store])
 

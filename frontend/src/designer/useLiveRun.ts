@@ -53,10 +53,7 @@ export function useLiveRun(runId: string | undefined) {
 
   useEffect(() => {
     if (!runId || !loaded) return
-    if (runFinishedAtLoad || typeof WebSocket === 'undefined') {
-      setSocketState('closed')
-      return
-    }
+    if (runFinishedAtLoad || typeof WebSocket === 'undefined') return
     let socket: WebSocket | null = null
     let retryTimer: ReturnType<typeof setTimeout> | undefined
     let attempts = 0
@@ -70,7 +67,6 @@ export function useLiveRun(runId: string | undefined) {
     }
 
     const open = () => {
-      setSocketState(attempts === 0 ? 'connecting' : 'reconnecting')
       socket = new WebSocket(runSocketUrl(runId, lastEventId.current))
       socket.onopen = () => {
         attempts = 0
@@ -111,5 +107,7 @@ export function useLiveRun(runId: string | undefined) {
     }
   }, [runId, loaded, runFinishedAtLoad, queryClient])
 
-  return { live, socketState, runQuery }
+  // A run that had finished when it was opened needs no socket at all.
+  const noSocket = runFinishedAtLoad || typeof WebSocket === 'undefined'
+  return { live, socketState: noSocket ? ('closed' as SocketState) : socketState, runQuery }
 }

@@ -58,7 +58,9 @@ function ConfusionMatrixTable({ matrix, caption }: { matrix: ConfusionMatrix; ca
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <td />
+          <th scope="col">
+            <span className="visually-hidden">Actual class, by predicted class</span>
+          </th>
           {matrix.labels.map((label) => (
             <th key={label} scope="col">
               Predicted {label}
@@ -169,14 +171,14 @@ function BinaryEvaluation({ data }: { data: EvaluationData }) {
         <span className="field-hint">Rows scoring above the threshold are called “{positive}”.</span>
       </div>
       <div className="evaluation-grid">
-        <MetricsTable rows={metricRows} names={names} caption={`Metrics at threshold ${threshold.toFixed(2)}`} />
-        {matrix && <ConfusionMatrixTable matrix={matrix} caption={`Confusion matrix at threshold ${threshold.toFixed(2)}`} />}
         <Chart
           label="ROC curve"
           testId="roc-curve"
-          caption={`ROC curve${typeof auc === 'number' ? ` · AUC ${formatCell(auc)}` : ''}`}
+          caption={`ROC curve${typeof auc === 'number' ? ` · AUC ${formatCell(auc)}` : ''} · the dot is the threshold`}
           option={curveOption(roc, { x: 'False positive rate', y: 'True positive rate' }, { diagonal: true, marker: rocMarker })}
         />
+        {matrix && <ConfusionMatrixTable matrix={matrix} caption={`Confusion matrix at threshold ${threshold.toFixed(2)}`} />}
+        <MetricsTable rows={metricRows} names={names} caption={`Metrics at threshold ${threshold.toFixed(2)}`} />
         <Chart
           label="Precision-recall curve"
           testId="pr-curve"

@@ -3,7 +3,7 @@ import { Tabs } from 'radix-ui'
 import { useEffect, useId, useState } from 'react'
 
 import { errorMessage, isApiError } from '../api/client'
-import { fetchRunEvents, queryKeys, useOutput, useRun } from '../api/resources'
+import { fetchRunEvents, fetchStepLogs, queryKeys, useOutput } from '../api/resources'
 import type { EvaluationData, ModuleSpec, OutputPreview, RunEvent, TablePreview } from '../api/types'
 import { FINISHED_STEP_STATUSES, type LiveStep } from '../designer/runEvents'
 import { EvaluationView } from './EvaluationView'
@@ -83,15 +83,20 @@ function StepLogs({ runId, nodeId, step }: { runId: string; nodeId: string; step
     queryFn: () => fetchRunEvents(runId),
     refetchInterval: running ? 2000 : false,
   })
-  const run = useRun(runId)
+  // What the module printed and logged, stored with the step when it finishes.
+  const logs = useQuery({
+    queryKey: queryKeys.stepLogs(runId, nodeId),
+    queryFn: () => fetchStepLogs(runId, nodeId),
+    refetchInterval: running ? 3000 : false,
+  })
   const [search, setSearch] = useState('')
   const searchId = useId()
-  const stepLogs = run.data?.steps.find((candidate) => candidate.node === nodeId)?.logs ?? ''
+  const stepLogs = logs.data?.logs ?? ''
   const lines = [
     ...(events.data ?? [])
       .filter((event) => event.node === nodeId)
       .map((event) => `${new Date(event.at).toLocaleTimeString()}  ${describeEvent(event)}`),
-    ...(stepLogs ? ['', ...stepLogs.split('\n')] : []),
+    ...(stepLogs ? ['', '— output of the module —', ...stepLogs.trimEnd().split('\n')] : []),
   ]
   const needle = search.trim().toLowerCase()
   const shown = needle ? lines.filter((line) => line.toLowerCase().includes(needle)) : lines
@@ -111,6 +116,8 @@ function StepLogs({ runId, nodeId, step }: { runId: string; nodeId: string; step
           Could not load the log. {errorMessage(events.error)}
         </p>
       ) : (
+        // A scrolling region must take focus, or keyboard users cannot scroll it.
+        // oxlint-disable-next-line jsx-a11y/no-noninteractive-tabindex
         <pre className="log-text" data-testid="step-log" tabIndex={0} aria-label="Step log">
           {shown.length ? shown.join('\n') : events.isPending ? 'Loading…' : needle ? 'No line matches.' : 'Nothing logged yet.'}
         </pre>
@@ -143,8 +150,8 @@ export default function OutputsDrawer({ runId, nodeId, spec, step, initialTab, o
   const outputs = spec?.outputs ?? []
   const firstTab = initialTab === 'outputs' ? (outputs[0] ? `port:${outputs[0].name}` : 'logs') : initialTab
   const [tab, setTab] = useState(firstTab)
+  const [expanded, setExpanded] = useState(false)
   const headingId = useId()
-  useEffect(() => setTab(firstTab), [firstTab, nodeId])
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') onClose()
@@ -155,14 +162,19 @@ export default function OutputsDrawer({ runId, nodeId, spec, step, initialTab, o
   const done = step ? FINISHED_STEP_STATUSES.has(step.status) : false
 
   return (
-    <section className="outputs-drawer" aria-labelledby={headingId} data-testid="outputs-drawer">
+    <section className={`outputs-drawer${expanded ? ' is-expanded' : ''}`} aria-labelledby={headingId} data-testid="outputs-drawer">
       <header className="outputs-drawer-header">
         <h2 id={headingId}>
           {spec?.title ?? nodeId} <span className="outputs-drawer-run">run {runId.slice(0, 8)}</span>
         </h2>
-        <button type="button" className="button-secondary" onClick={onClose} aria-label="Close outputs">
-          Close
-        </button>
+        <div className="button-row">
+          <button type="button" className="button-secondary" aria-pressed={expanded} onClick={() => setExpanded(!expanded)}>
+            {expanded ? 'Shrink' : 'Expand'}
+          </button>
+          <button type="button" className="button-secondary" onClick={onClose} aria-label="Close outputs">
+            Close
+          </button>
+        </div>
       </header>
       <Tabs.Root value={tab} onValueChange={setTab} className="outputs-tabs">
         <Tabs.List className="tab-list" aria-label="Outputs, logs and metrics">

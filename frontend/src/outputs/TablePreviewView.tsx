@@ -98,6 +98,8 @@ export function TablePreviewView({ preview }: { preview: TablePreview }) {
         {data.length < rows ? ` · showing the first ${data.length}` : ''} · select a column heading for its statistics.
       </p>
       <div className="table-preview-layout">
+        {/* A scrolling region must take focus, or keyboard users cannot scroll it. */}
+        {/* oxlint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
         <div className="table-scroll" role="region" aria-label="Data preview" tabIndex={0}>
           <table className="data-table" data-testid="data-preview">
             <thead>

@@ -1,26 +1,31 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { ReactFlowProvider } from '@xyflow/react'
+import { ReactFlowProvider, useReactFlow, type Viewport } from '@xyflow/react'
 import { Tooltip } from 'radix-ui'
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react'
 import { Link, useNavigate, useParams } from 'react-router-dom'
+import { useStore } from 'zustand'
 
 import { errorMessage, isApiError } from '../api/client'
 import {
+  createPipeline,
   fetchPipeline,
   queryKeys,
   submitRun,
   updatePipeline,
+  useDatasets,
   useModules,
   useRun,
   useRuns,
   useSamples,
 } from '../api/resources'
-import type { Pipeline, Problem } from '../api/types'
+import type { Graph, Pipeline, Problem } from '../api/types'
 import { CatalogContext, catalogFrom, useCatalog } from '../designer/catalog'
 import { DesignerCanvas, type NodeAction, type PaneAction } from '../designer/DesignerCanvas'
 import { ShortcutsDialog, SubmitDialog } from '../designer/Dialogs'
 import { toGraph } from '../designer/graph'
+import { dropHandoff, handOff, peekHandoff } from '../designer/handoff'
 import { ModulePalette } from '../designer/ModulePalette'
+import { runSchemasFrom } from '../designer/paramForm'
 import { PropertiesPanel } from '../designer/PropertiesPanel'
 import { initialLiveRun } from '../designer/runEvents'
 import { createDesignerStore, DesignerStoreContext, useDesigner, useDesignerStoreApi } from '../designer/store'
@@ -28,27 +33,13 @@ import { useAutosave, type SaveState } from '../designer/useAutosave'
 import { useCanvasCommands } from '../designer/useCanvasCommands'
 import { useShortcuts } from '../designer/useShortcuts'
 import { useValidation } from '../designer/useValidation'
+import { useAnnouncer } from '../designer/useAnnouncer'
 import { ValidationPanel } from '../designer/ValidationPanel'
 import type { DrawerTab } from '../outputs/OutputsDrawer'
+import { newPipelineName } from '../pipelineNames'
 import { useDocumentTitle } from '../useDocumentTitle'
-import { NewPipelineButton, PipelineList } from './HomePage'
 
 const OutputsDrawer = lazy(() => import('../outputs/OutputsDrawer'))
-
-/** A polite live region: what just happened, for screen-reader users. */
-export function useAnnouncer() {
-  const [message, setMessage] = useState('')
-  const announce = useCallback((text: string) => {
-    setMessage('')
-    requestAnimationFrame(() => setMessage(text))
-  }, [])
-  const region = (
-    <p className="visually-hidden" role="status" aria-live="polite" data-testid="announcer">
-      {message}
-    </p>
-  )
-  return { announce, region }
-}
 
 const SAVE_WORDS: Record<SaveState, string> = {
   saved: 'Saved',
@@ -57,7 +48,21 @@ const SAVE_WORDS: Record<SaveState, string> = {
   error: 'Not saved',
 }
 
-function PipelineName({ pipeline }: { pipeline: Pipeline }) {
+function PipelineName({ pipeline }: { pipeline: Pipeline | null }) {
+  if (!pipeline) {
+    return (
+      <div className="pipeline-name">
+        <h1 className="designer-title" data-testid="pipeline-name">
+          New pipeline
+        </h1>
+        <span className="field-hint">saved as soon as you add a module</span>
+      </div>
+    )
+  }
+  return <SavedPipelineName pipeline={pipeline} />
+}
+
+function SavedPipelineName({ pipeline }: { pipeline: Pipeline }) {
   const queryClient = useQueryClient()
   const [name, setName] = useState(pipeline.name)
   const [editing, setEditing] = useState(false)
@@ -88,8 +93,8 @@ function PipelineName({ pipeline }: { pipeline: Pipeline }) {
         </label>
         <input
           id={inputId}
+          ref={(input) => input?.focus()}
           value={draft}
-          autoFocus
           maxLength={200}
           onChange={(event) => setDraft(event.target.value)}
           onBlur={() => commit()}
@@ -132,13 +137,38 @@ interface RunScope {
   onlyNode?: string
 }
 
-function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
+function EditorWorkspace({
+  pipeline,
+  savedRevision,
+  defaultViewport,
+}: {
+  /** Null for a new pipeline, created on its first edit. */
+  pipeline: Pipeline | null
+  savedRevision?: string
+  defaultViewport?: Viewport
+}) {
   const store = useDesignerStoreApi()
   const navigate = useNavigate()
+  const queryClient = useQueryClient()
+  const { getViewport } = useReactFlow()
   const { specs } = useCatalog()
   const { announce, region } = useAnnouncer()
-  const { saveState, saveError, flush, retry } = useAutosave(store, pipeline.id)
-  const { checking, validationError } = useValidation(store, pipeline.id, true)
+  const pipelineId = pipeline?.id
+  const persist = useCallback(
+    async (graph: Graph, revision: string) => {
+      if (pipelineId) {
+        await updatePipeline(pipelineId, { graph })
+        return
+      }
+      const created = await createPipeline({ name: newPipelineName(), graph })
+      handOff(created.id, { store, pipeline: created, savedRevision: revision, viewport: getViewport() })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.pipelines })
+      navigate(`/designer/${created.id}`, { replace: true })
+    },
+    [getViewport, navigate, pipelineId, queryClient, store],
+  )
+  const { saveState, saveError, flush, retry } = useAutosave(store, persist, savedRevision)
+  const { checking, validationError } = useValidation(store, pipelineId, Boolean(pipelineId))
   const commands = useCanvasCommands(announce)
   const canUndo = useDesigner((state) => state.past.length > 0)
   const canRedo = useDesigner((state) => state.future.length > 0)
@@ -152,16 +182,20 @@ function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
   const [notice, setNotice] = useState<string | null>(null)
 
   // The latest run of this pipeline: what "View outputs" shows from the draft.
-  const runs = useRuns({ pipeline: pipeline.id })
+  const runs = useRuns({ pipeline: pipelineId }, { enabled: Boolean(pipelineId) })
   const latestRunId = runs.data?.[0]?.id
   const latestRun = useRun(latestRunId)
   const latestLive = useMemo(() => (latestRun.data ? initialLiveRun(latestRun.data) : null), [latestRun.data])
+  useEffect(() => {
+    store.getState().setRunSchemas(runSchemasFrom(latestRun.data?.steps ?? []))
+  }, [latestRun.data, store])
 
   const submit = useMutation({
     mutationFn: async ({ experiment, scope }: { experiment: string; scope: RunScope }) => {
       await flush().catch(() => undefined)
       const { nodes, edges } = store.getState()
-      return submitRun(pipeline.id, {
+      if (!pipelineId) throw new Error('Add a module first: the pipeline is saved when it has one.')
+      return submitRun(pipelineId, {
         experiment,
         graph: toGraph(nodes, edges),
         ...(scope.fromNode ? { from_node: scope.fromNode } : {}),
@@ -246,7 +280,7 @@ function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
   return (
     <div className="designer-page">
       <header className="designer-toolbar">
-        <Link to="/designer" className="toolbar-back" aria-label="All pipelines">
+        <Link to="/" className="toolbar-back" aria-label="Home">
           ←
         </Link>
         <PipelineName pipeline={pipeline} />
@@ -314,6 +348,7 @@ function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
         <ModulePalette onAdd={(payload) => commands.addModule(payload)} />
         <div className="designer-centre">
           <DesignerCanvas
+            defaultViewport={defaultViewport}
             onNodeAction={onNodeAction}
             onPaneAction={onPaneAction}
             onDropModule={(payload, position) => commands.addModule(payload, position)}
@@ -322,6 +357,7 @@ function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
           {drawer && latestRunId && (
             <Suspense fallback={<p className="page-status">Loading…</p>}>
               <OutputsDrawer
+                key={`${drawer.node}:${drawer.tab}`}
                 runId={latestRunId}
                 nodeId={drawer.node}
                 spec={specs[store.getState().nodes.find((node) => node.id === drawer.node)?.data.module ?? '']}
@@ -350,39 +386,58 @@ function EditorWorkspace({ pipeline }: { pipeline: Pipeline }) {
   )
 }
 
-/** The pipeline being edited, fetched fresh each time the page opens (the draft may have moved on). */
-function PipelineEditor({ pipelineId }: { pipelineId: string }) {
+/**
+ * The pipeline being edited, fetched fresh each time the page opens (the draft may have moved on),
+ * or taken over from the editor that just created it. Without an id: a new, not yet saved pipeline.
+ */
+function PipelineEditor({ pipelineId }: { pipelineId?: string }) {
   const modules = useModules()
   const samples = useSamples()
-  const pipeline = useQuery({
-    queryKey: [...queryKeys.pipeline(pipelineId), 'draft'],
-    queryFn: () => fetchPipeline(pipelineId),
+  // The user's datasets only add to the palette; the designer works without them.
+  const datasets = useDatasets()
+  const [handoff] = useState(() => peekHandoff(pipelineId))
+  useEffect(() => dropHandoff(pipelineId), [pipelineId])
+  const pipelineQuery = useQuery({
+    queryKey: [...queryKeys.pipeline(pipelineId ?? ''), 'draft'],
+    queryFn: () => fetchPipeline(pipelineId ?? ''),
+    enabled: Boolean(pipelineId) && !handoff,
     gcTime: 0,
     staleTime: 0,
   })
-  const [store] = useState(createDesignerStore)
-  const [loaded, setLoaded] = useState(false)
-  const catalog = useMemo(() => catalogFrom(modules.data ?? [], samples.data ?? []), [modules.data, samples.data])
+  const [store] = useState(() => {
+    if (handoff) return handoff.store
+    const created = createDesignerStore()
+    if (!pipelineId) created.getState().load(null)
+    return created
+  })
+  const loaded = useStore(store, (state) => state.loadCount > 0)
+  const catalog = useMemo(
+    () => catalogFrom(modules.data ?? [], samples.data ?? [], datasets.data ?? []),
+    [datasets.data, modules.data, samples.data],
+  )
   const loadedOnce = useRef(false)
 
   useEffect(() => {
-    if (pipeline.data && !loadedOnce.current) {
+    if (pipelineQuery.data && !loadedOnce.current) {
       loadedOnce.current = true
-      store.getState().load(pipeline.data.graph)
-      setLoaded(true)
+      performance.mark('designer:graph-loaded')
+      store.getState().load(pipelineQuery.data.graph)
     }
-  }, [pipeline.data, store])
+  }, [pipelineQuery.data, store])
 
-  const failure = pipeline.error ?? modules.error
+  const pipeline = handoff?.pipeline ?? pipelineQuery.data ?? null
+  const failure = pipelineQuery.error ?? modules.error
   if (failure) {
     return (
       <div className="page-status" role="alert">
-        <p>{isApiError(failure) && failure.status === 404 ? 'This pipeline does not exist or is not yours.' : errorMessage(failure)}</p>
-        <Link to="/designer">See all pipelines</Link>
+        <p>
+          {isApiError(failure) && failure.status === 404 ? 'This pipeline does not exist or is not yours.' : errorMessage(failure)}
+        </p>
+        <Link to="/">Go to the home page</Link>
       </div>
     )
   }
-  if (!loaded || !pipeline.data || modules.isPending) {
+  if (!loaded || (pipelineId && !pipeline) || modules.isPending) {
     return (
       <p className="page-status" role="status">
         Opening the pipeline…
@@ -394,7 +449,7 @@ function PipelineEditor({ pipelineId }: { pipelineId: string }) {
       <DesignerStoreContext.Provider value={store}>
         <ReactFlowProvider>
           <Tooltip.Provider delayDuration={400}>
-            <EditorWorkspace pipeline={pipeline.data} />
+            <EditorWorkspace pipeline={pipeline} savedRevision={handoff?.savedRevision} defaultViewport={handoff?.viewport} />
           </Tooltip.Provider>
         </ReactFlowProvider>
       </DesignerStoreContext.Provider>
@@ -402,22 +457,7 @@ function PipelineEditor({ pipelineId }: { pipelineId: string }) {
   )
 }
 
-/** /designer without a pipeline: pick one or start a new one. */
-function PipelinePicker() {
-  useDocumentTitle('Designer')
-  return (
-    <section className="content-page">
-      <div className="page-heading">
-        <h1>Pipelines</h1>
-        <NewPipelineButton />
-      </div>
-      <PipelineList />
-    </section>
-  )
-}
-
 export function DesignerPage() {
   const { pipelineId } = useParams()
-  if (!pipelineId) return <PipelinePicker />
-  return <PipelineEditor key={pipelineId} pipelineId={pipelineId} />
+  return <PipelineEditor key={pipelineId ?? 'new'} pipelineId={pipelineId} />
 }

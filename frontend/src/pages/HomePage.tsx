@@ -1,15 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
 
 import { errorMessage } from '../api/client'
 import { createPipeline, queryKeys, usePipelines, useRuns } from '../api/resources'
+import { formatWhen } from '../formatTime'
+import { newPipelineName } from '../pipelineNames'
 import { useDocumentTitle } from '../useDocumentTitle'
 import { RunTable } from './RunsPage'
-
-export function formatWhen(iso: string | null | undefined): string {
-  if (!iso) return '—'
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-}
 
 /** Creates an empty pipeline and opens it in the designer. */
 export function NewPipelineButton() {
@@ -18,7 +16,7 @@ export function NewPipelineButton() {
   const create = useMutation({
     mutationFn: () =>
       createPipeline({
-        name: `Pipeline ${new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`,
+        name: newPipelineName(),
         graph: { schema_version: 1, nodes: [], edges: [], ui: {} },
       }),
     onSuccess: (pipeline) => {
@@ -42,6 +40,7 @@ export function NewPipelineButton() {
 
 export function PipelineList({ limit }: { limit?: number }) {
   const pipelines = usePipelines()
+  const [showAll, setShowAll] = useState(false)
   if (pipelines.isPending) return <p className="page-status">Loading pipelines…</p>
   if (pipelines.isError) {
     return (
@@ -50,20 +49,27 @@ export function PipelineList({ limit }: { limit?: number }) {
       </p>
     )
   }
-  const shown = limit ? pipelines.data.slice(0, limit) : pipelines.data
+  const shown = limit && !showAll ? pipelines.data.slice(0, limit) : pipelines.data
   if (!shown.length) return <p className="panel-empty">No pipelines yet. Start one with “New pipeline”.</p>
   return (
-    <ul className="card-list" aria-label="Pipelines">
-      {shown.map((pipeline) => (
-        <li key={pipeline.id} className="card">
-          <Link to={`/designer/${pipeline.id}`} className="card-title">
-            {pipeline.name}
-          </Link>
-          <span className="card-meta">Edited {formatWhen(pipeline.updated_at)}</span>
-          {pipeline.description && <span className="card-meta">{pipeline.description}</span>}
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul className="card-list" aria-label="Pipelines">
+        {shown.map((pipeline) => (
+          <li key={pipeline.id} className="card">
+            <Link to={`/designer/${pipeline.id}`} className="card-title">
+              {pipeline.name}
+            </Link>
+            <span className="card-meta">Edited {formatWhen(pipeline.updated_at)}</span>
+            {pipeline.description && <span className="card-meta">{pipeline.description}</span>}
+          </li>
+        ))}
+      </ul>
+      {shown.length < pipelines.data.length && (
+        <button type="button" className="button-link" onClick={() => setShowAll(true)}>
+          Show all {pipelines.data.length} pipelines
+        </button>
+      )}
+    </>
   )
 }
 
@@ -84,7 +90,6 @@ export function HomePage() {
         <section aria-labelledby="recent-pipelines">
           <h2 id="recent-pipelines">Recent pipelines</h2>
           <PipelineList limit={8} />
-          <Link to="/designer">All pipelines</Link>
         </section>
         <section aria-labelledby="recent-runs">
           <h2 id="recent-runs">Recent runs</h2>

@@ -1,8 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { ReactFlowProvider } from '@xyflow/react'
 import { Tooltip } from 'radix-ui'
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router-dom'
+import { useStore } from 'zustand'
 
 import { errorMessage, isApiError } from '../api/client'
 import {
@@ -10,6 +11,7 @@ import {
   createPipeline,
   queryKeys,
   rerunRun,
+  useDatasets,
   useModules,
   usePipeline,
   usePipelineVersions,
@@ -20,16 +22,17 @@ import { CatalogContext, catalogFrom, useCatalog } from '../designer/catalog'
 import { DesignerCanvas, type NodeAction, type PaneAction } from '../designer/DesignerCanvas'
 import { ShortcutsDialog } from '../designer/Dialogs'
 import { StepStatusLine } from '../designer/ModuleNode'
+import { runSchemasFrom } from '../designer/paramForm'
 import { PropertiesPanel } from '../designer/PropertiesPanel'
 import { RunSummaryBar } from '../designer/RunSummaryBar'
 import type { LiveRun } from '../designer/runEvents'
 import { createDesignerStore, DesignerStoreContext, useDesigner, useDesignerStoreApi } from '../designer/store'
 import { useCanvasCommands } from '../designer/useCanvasCommands'
 import { useLiveRun, type SocketState } from '../designer/useLiveRun'
+import { useAnnouncer } from '../designer/useAnnouncer'
 import { useShortcuts } from '../designer/useShortcuts'
 import type { DrawerTab } from '../outputs/OutputsDrawer'
 import { useDocumentTitle } from '../useDocumentTitle'
-import { useAnnouncer } from './DesignerPage'
 
 const OutputsDrawer = lazy(() => import('../outputs/OutputsDrawer'))
 
@@ -186,6 +189,7 @@ function RunWorkspace({
           {drawer && (
             <Suspense fallback={<p className="page-status">Loading…</p>}>
               <OutputsDrawer
+                key={`${drawer.node}:${drawer.tab}`}
                 runId={live.id}
                 nodeId={drawer.node}
                 spec={drawerModule ? specs[drawerModule] : undefined}
@@ -211,23 +215,36 @@ export function RunPage() {
   const run = runQuery.data
   const modules = useModules()
   const samples = useSamples()
+  // The user's datasets only add to the palette; the designer works without them.
+  const datasets = useDatasets()
   const versions = usePipelineVersions(run?.pipeline)
   const pipeline = usePipeline(run?.pipeline)
   const graph = versions.data?.find((version) => version.number === run?.pipeline_version)?.graph
   const [store] = useState(createDesignerStore)
-  const [loadedGraph, setLoadedGraph] = useState<Graph | null>(null)
-  const catalog = useMemo(() => catalogFrom(modules.data ?? [], samples.data ?? []), [modules.data, samples.data])
+  const loadedGraph = useRef<Graph | null>(null)
+  const loadCount = useStore(store, (state) => state.loadCount)
+  const catalog = useMemo(
+    () => catalogFrom(modules.data ?? [], samples.data ?? [], datasets.data ?? []),
+    [datasets.data, modules.data, samples.data],
+  )
 
   useEffect(() => {
-    if (graph && graph !== loadedGraph) {
+    if (graph && graph !== loadedGraph.current) {
+      loadedGraph.current = graph
       store.getState().load(graph, { readOnly: true })
-      setLoadedGraph(graph)
     }
-  }, [graph, loadedGraph, store])
+  }, [graph, store])
 
+  // After every load too: loading empties the run overlay.
   useEffect(() => {
-    if (loadedGraph) store.getState().setRun(live)
-  }, [live, loadedGraph, store])
+    if (loadCount) store.getState().setRun(live)
+  }, [live, loadCount, store])
+
+  // The columns each step produced fill the (read-only) column pickers.
+  useEffect(() => {
+    if (!loadCount || !run) return
+    store.getState().setRunSchemas(runSchemasFrom(run.steps))
+  }, [loadCount, run, store])
 
   const failure = runQuery.error ?? versions.error ?? modules.error
   if (failure) {
@@ -238,7 +255,7 @@ export function RunPage() {
       </div>
     )
   }
-  if (!live || !loadedGraph || modules.isPending) {
+  if (!live || !loadCount || !graph || modules.isPending) {
     return (
       <p className="page-status" role="status">
         Opening the run…
@@ -254,7 +271,7 @@ export function RunPage() {
               key={live.id}
               live={live}
               socketState={socketState}
-              graph={loadedGraph}
+              graph={graph}
               pipelineName={pipeline.data?.name ?? 'pipeline'}
             />
           </Tooltip.Provider>

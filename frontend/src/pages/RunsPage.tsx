@@ -4,9 +4,8 @@ import { Link, useSearchParams } from 'react-router-dom'
 import { errorMessage } from '../api/client'
 import { useExperiments, usePipelines, useRuns } from '../api/resources'
 import type { RunSummary } from '../api/types'
-import { formatDuration } from '../designer/runEvents'
+import { formatDuration, formatWhen } from '../formatTime'
 import { useDocumentTitle } from '../useDocumentTitle'
-import { formatWhen } from './HomePage'
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const
 

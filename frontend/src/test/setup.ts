@@ -1,10 +1,13 @@
 import '@testing-library/jest-dom/vitest'
-import { cleanup } from '@testing-library/react'
+import { cleanup, configure } from '@testing-library/react'
 import { afterEach } from 'vitest'
 
 afterEach(() => {
   cleanup()
 })
+
+// Pages load lazily (the designer chunk): on a busy machine that can take more than the default 1 s.
+configure({ asyncUtilTimeout: 5000 })
 
 // jsdom lays nothing out, but React Flow measures its container and nodes.
 // These stand-ins give it a fixed-size world so the canvas renders in tests.

@@ -68,5 +68,7 @@ def artifact_root(settings, tmp_path):
 @pytest.fixture
 def other_api(django_user_model) -> Client:
     client = Client()
-    client.force_login(django_user_model.objects.create_user("someone-else", password="another long password"))
+    client.force_login(
+        django_user_model.objects.create_user("someone-else", password="another long password")
+    )
     return client

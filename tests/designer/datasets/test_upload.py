@@ -23,7 +23,13 @@ EXPECTED = pd.DataFrame(
         "joined": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-03-15"]),
     }
 )
-EXPECTED_TYPES = {"id": "integer", "name": "string", "score": "double", "passed": "boolean", "joined": "datetime"}
+EXPECTED_TYPES = {
+    "id": "integer",
+    "name": "string",
+    "score": "double",
+    "passed": "boolean",
+    "joined": "datetime",
+}
 
 CSV = 'id,name,score,passed,joined\n1,Ann,3.5,True,2024-01-05\n2,Bob,,False,2024-02-10\n3,"Cy, Jr.",4.25,True,2024-03-15\n'
 TSV = "id\tname\tscore\tpassed\tjoined\n1\tAnn\t3.5\tTrue\t2024-01-05\n2\tBob\t\tFalse\t2024-02-10\n3\tCy, Jr.\t4.25\tTrue\t2024-03-15\n"
@@ -65,7 +71,11 @@ def test_each_format_round_trips_exact_values_and_types(api, filename) -> None:
     stored = _stored(body)
     assert list(stored.columns) == list(EXPECTED.columns)
     pd.testing.assert_frame_equal(stored, EXPECTED, check_dtype=False)
-    assert stored["id"].dtype == "int64" and stored["score"].dtype == "float64" and stored["passed"].dtype == bool
+    assert (
+        stored["id"].dtype == "int64"
+        and stored["score"].dtype == "float64"
+        and stored["passed"].dtype == bool
+    )
 
 
 def test_csv_detects_encoding_and_delimiter(api) -> None:
@@ -77,6 +87,7 @@ def test_csv_detects_encoding_and_delimiter(api) -> None:
     stored = _stored(body)
     assert stored["name"].tolist() == ["José", "Zoë", "€uro"]
     assert stored["city"].tolist() == ["Zürich", "Köln", "Besançon"]
+    assert stored["price"].tolist() == [1.5, 2.0, 3.0]  # decimal commas, as ';'-separated files write them
 
 
 @pytest.mark.parametrize(
@@ -134,6 +145,9 @@ def test_list_detail_filter_and_workspace_scoping(api, other_api) -> None:
     assert sorted(d["name"] for d in listed) == ["alpha", "beta"]
     assert [d["name"] for d in api.get("/api/v1/datasets/?name=alpha").json()] == ["alpha"]
     assert [d["name"] for d in api.get("/api/v1/datasets/?search=ET").json()] == ["beta"]
+    workspace = first["workspace"]
+    assert len(api.get(f"/api/v1/datasets/?workspace={workspace}").json()) == 2
+    assert api.get("/api/v1/datasets/?workspace=mine").status_code == 400
     alpha = next(d for d in listed if d["name"] == "alpha")
     assert alpha["latest_version"]["number"] == 1 and alpha["version_count"] == 1
     detail = api.get(f"/api/v1/datasets/{first['id']}/").json()

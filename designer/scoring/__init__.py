@@ -1,0 +1,1 @@
+"""The lean ASGI scoring route, mounted beside Django (see designer/asgi.py)."""

@@ -1,0 +1,1 @@
+"""The sandbox for user code: hostile scripts and queries, selection, overhead."""

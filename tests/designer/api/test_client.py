@@ -12,6 +12,7 @@ from palmerpenguins import load_penguins
 
 from designer.client import Client, DesignerError, RunFailed, progress_line
 from designer.workspaces import tokens
+from tests.services import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -109,3 +110,23 @@ def test_wait_raises_with_the_failed_step(designer, celery_worker) -> None:
     with pytest.raises(RunFailed) as failed:
         designer.submit_and_wait(pipeline["id"], timeout=120)
     assert failed.value.node == "boom" and failed.value.run["status"] == "failed"
+
+
+def test_the_documented_example_runs_as_written(
+    live_server_url, celery_worker, django_user_model, tmp_path, monkeypatch, capsys
+) -> None:
+    """docs/client.md's example, run verbatim but for the server's address and the token."""
+    user = django_user_model.objects.create_user("reader-of-docs", password="docs long password 1")
+    _, raw = tokens.create_token(user, "docs")
+    text = (ROOT / "docs" / "client.md").read_text()
+    example = next(block for block in text.split("```python\n")[1:] if "from designer.client import" in block)
+    example = example.split("```")[0]
+    assert 'Client("http://localhost:8000", token="dsn_...")' in example
+    code = example.replace("http://localhost:8000", live_server_url).replace("dsn_...", raw)
+    load_penguins().to_csv(tmp_path / "penguins.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/client.md", "exec"), {})  # noqa: S102 - our own documentation
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-3].startswith("completed:"), printed  # the last progress line
+    assert float(printed[-2]) > 0.9  # Overall_Accuracy
+    assert "Scored Labels" in printed[-1]

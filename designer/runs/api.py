@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -28,7 +29,8 @@ class ExperimentViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ExperimentSerializer
 
     def get_queryset(self):
-        return self.scoped(Experiment.objects.all())
+        # The run count comes with the list in one query, not one query per experiment.
+        return self.scoped(Experiment.objects.annotate(run_count=Count("runs")))
 
 
 class RunViewSet(

@@ -41,7 +41,7 @@ class RunListSerializer(RunSerializer):
 
 
 class ExperimentSerializer(serializers.ModelSerializer):
-    runs = serializers.IntegerField(source="runs.count", read_only=True)
+    runs = serializers.IntegerField(source="run_count", read_only=True)
 
     class Meta:
         model = Experiment

@@ -53,7 +53,9 @@ def test_reference_pipeline_completes_with_the_metrics_of_direct_code(engine_api
     logs = engine_api.client.get(f"/api/v1/runs/{run['id']}/steps/clean/logs/").json()
     assert "Cleaning 30 column(s)" in logs["logs"], "the module logger's lines are kept with the step"
     preview = engine_api.client.get(f"/api/v1/runs/{run['id']}/steps/score/outputs/scored_dataset/").json()
-    assert preview["kind"] == "table" and preview["rows"] == len(preview["data"]) + max(0, preview["rows"] - 100)
+    assert preview["kind"] == "table" and preview["rows"] == len(preview["data"]) + max(
+        0, preview["rows"] - 100
+    )
     assert "Scored Probabilities" in [c["name"] for c in preview["columns"]]
     stored = artifacts.load_value("dataset", steps["score"]["outputs"]["scored_dataset"])
     assert stored.df.equals(_run_directly(graph)[("score", "scored_dataset")].df)
@@ -160,3 +162,23 @@ def test_cancel_stops_running_and_queued_steps_within_two_seconds(engine_api, ce
         engine_api.wait(engine_api.submit(engine_api.create_pipeline(g.sleeper_graph(0.1)))["id"])["status"]
         == "completed"
     )
+
+
+def test_pipeline_scripts_run_in_the_sandbox(engine_api, celery_worker) -> None:
+    """A script step in a real run sees the sandbox's host name and cannot open a network socket."""
+    body = (
+        "import socket\n"
+        "try:\n"
+        "    socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+        "    network = 'open'\n"
+        "except OSError:\n"
+        "    network = 'refused'\n"
+        "return pd.DataFrame({'host': [socket.gethostname()], 'network': [network]}),"
+    )
+    graph = g.graph(
+        [g.node("script", "python_language.execute_python_script", python_script=g.script(body))], []
+    )
+    run = engine_api.wait(engine_api.submit(engine_api.create_pipeline(graph))["id"])
+    assert run["status"] == "completed", run
+    table = artifacts.load_value("dataset", steps_by_node(run)["script"]["outputs"]["result_dataset"])
+    assert table.df.to_dict("records") == [{"host": "sandbox", "network": "refused"}]

@@ -133,6 +133,8 @@ class NormalizeData(Module):
         Port("transformed_dataset", "Transformed dataset", PortType.DATASET),
         Port("transformation_function", "Transformation function", PortType.TRANSFORMATION),
     )
+    # Same columns, same flags (transformed numbers may become doubles).
+    schema_preserving_outputs = {"transformed_dataset": "dataset"}
     params = (
         ChoiceParam("transformation_method", "Transformation method", default="ZScore", choices=METHODS),
         ColumnsParam(

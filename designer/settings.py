@@ -3,7 +3,7 @@
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, REDIS_URL,
 CELERY_BROKER_URL, CELERY_RESULT_BACKEND, DESIGNER_VAR_DIR, ARTIFACT_ROOT, SECURE_SSL_REDIRECT, NUM_PROXIES,
 DESIGNER_SIGNUP_OPEN, RATE_LIMIT_LOGIN, RATE_LIMIT_LOGIN_IP, RATE_LIMIT_SIGNUP, RATE_LIMIT_TOKEN_WRITE,
-GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST.
+GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, DRIFT_CHECK_SECONDS, AUTOMATION_SWEEP_SECONDS.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "graphene_django",
     "channels",
+    "django_celery_beat",
     "designer.core",
     "designer.catalog",
     "designer.workspaces",
@@ -65,8 +66,10 @@ INSTALLED_APPS = [
     "designer.artifacts",
     "designer.runs",
     "designer.datasets",
+    "designer.registry",
     "designer.deployments",
     "designer.templates",
+    "designer.automation",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +195,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+# Beat keeps its schedule in the database (django-celery-beat): schedules made in the app are
+# PeriodicTask rows it picks up within seconds, and what it last sent survives a restart.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Drift of every monitored endpoint against its training data (DRIFT_CHECK_SECONDS).
+    "automation.check-drift": {
+        "task": "automation.check_drift",
+        "schedule": float(os.environ.get("DRIFT_CHECK_SECONDS", "300")),
+    },
+    # Notifications of finished runs and deploys, automatic deploys of retrained runs, webhook retries.
+    "automation.sweep": {
+        "task": "automation.sweep",
+        "schedule": float(os.environ.get("AUTOMATION_SWEEP_SECONDS", "15")),
+    },
+}
 
 LOGIN_URL = "/app/login"
 

@@ -89,9 +89,11 @@ def submit(
     only_node: str | None = None,
     regenerate: list[str] | None = None,
     tags: list[str] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Run:
     graph = graphs.upgrade_graph(graph if graph is not None else pipeline.draft)
-    problems = graphs.validate(graph)
+    # Pipeline parameters are resolved before validation and freezing, so versions and cache keys see values.
+    graph, parameter_values, problems = graphs.prepare_graph(graph, parameters)
     nodes = nodes_by_id(graph) if isinstance(graph, dict) else {}
     for name, node in (("from_node", from_node), ("only_node", only_node)):
         if node is not None and node not in nodes:
@@ -110,7 +112,12 @@ def submit(
             experiment=experiment,
             pipeline_version=version,
             created_by=user,
-            options={"from_node": from_node, "only_node": only_node, "regenerate": regenerate or []},
+            options={
+                "from_node": from_node,
+                "only_node": only_node,
+                "regenerate": regenerate or [],
+                **({"parameters": parameter_values} if parameter_values else {}),
+            },
             tags=tags or [],
         )
         _plan_steps(run, version.graph, from_node, only_node, set(regenerate or []))

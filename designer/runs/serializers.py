@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .history import run_seconds
 from .models import Experiment, Run, Step
 
 
@@ -25,14 +26,19 @@ class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment.name")
     pipeline = serializers.UUIDField(source="pipeline_version.pipeline_id")
     pipeline_version = serializers.IntegerField(source="pipeline_version.number")
+    duration_s = serializers.SerializerMethodField()
     steps = StepSerializer(many=True, read_only=True)
 
     class Meta:
         model = Run
         fields = [
             "id", "experiment", "pipeline", "pipeline_version", "status", "error", "options", "tags",
-            "created_at", "started_at", "finished_at", "steps",
+            "created_at", "started_at", "finished_at", "duration_s", "steps",
         ]  # fmt: skip
+
+    def get_duration_s(self, run: Run) -> float | None:
+        """Seconds from the first step's start (or the submission) to the end; None while it runs."""
+        return run_seconds(run)
 
 
 class RunListSerializer(RunSerializer):
@@ -55,6 +61,9 @@ class SubmitSerializer(serializers.Serializer):
     only_node = serializers.CharField(max_length=100, required=False)
     regenerate = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    parameters = serializers.DictField(
+        required=False, help_text="Values of the pipeline's parameters (the declared defaults fill the rest)."
+    )
 
     def validate(self, attrs):
         if attrs.get("from_node") and attrs.get("only_node"):

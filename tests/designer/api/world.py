@@ -97,10 +97,13 @@ def build_world(django_user_model, tmp_path: Path) -> World:
     world.ints = [personal.pk, team.pk, experiment.pk, token.pk, invitation.pk]
     _dataset(world, tmp_path)
     endpoint_names = _endpoint(world)
+    model_names = _registered_model(world, run)
+    published_names = _automation(world, shared, endpoint_names)
     world.kwargs = {
         "pk": [*world.uuids, *map(str, world.ints)],
         "run_id": [str(run.pk)],
-        "name": endpoint_names or [f"{MARKER}-none"],
+        "job_id": ["00000000-0000-0000-0000-000000000000"],
+        "name": [*endpoint_names, *model_names, *published_names] or [f"{MARKER}-none"],
         "node": [NODE],
         "port": [PORT],
         "number": ["1"],
@@ -135,6 +138,56 @@ def _endpoint(world: World) -> list[str]:
         workspace=world.team, name=f"{MARKER}-endpoint", created_by=world.alice
     )
     return [endpoint.name]
+
+
+def _registered_model(world: World, run: Run) -> list[str]:
+    """A registered model with one version of the team's run (made directly: no trained model needed)."""
+    try:
+        RegisteredModel = apps.get_model("registry", "RegisteredModel")  # noqa: N806
+        ModelVersion = apps.get_model("registry", "ModelVersion")  # noqa: N806
+    except LookupError:
+        return []
+    model = RegisteredModel.objects.create(
+        workspace=world.team, name=f"{MARKER}-model", last_number=1, created_by=world.alice
+    )
+    ModelVersion.objects.create(
+        model=model, workspace=world.team, number=1, run=run, node=NODE, port=PORT, port_type="trained_model",
+        digest="0" * 64, module_key="model_training.train_model", description=f"{MARKER} model version",
+        pipeline_version=run.pipeline_version, created_by=world.alice,
+    )  # fmt: skip
+    return [model.name]
+
+
+def _automation(world: World, shared, endpoint_names: list[str]) -> list[str]:
+    """Alice's published pipeline, schedule, notification, webhook, drift monitor and alert."""
+    try:
+        from designer.automation import notifications
+        from designer.automation import services as automation
+        from designer.automation.models import DriftAlert, DriftMonitor, Webhook
+    except ImportError:
+        return []
+    Endpoint = apps.get_model("deployments", "Endpoint")  # noqa: N806
+    published = automation.publish(shared, world.alice, f"{MARKER}-published").published
+    schedule = automation.create_schedule(
+        published, world.alice, {"cron": "@daily", "name": f"{MARKER} schedule"}
+    )
+    note = notifications.notify(world.team.pk, "run_completed", f"{MARKER} note", dedupe_key=f"{MARKER}-note")
+    Webhook.objects.create(
+        workspace=world.team, url=f"https://93.184.216.34/{MARKER}", secret=f"whsec_{MARKER}"
+    )
+    world.ints += [schedule.pk, note.pk]
+    for name in endpoint_names:
+        endpoint = Endpoint.objects.filter(name=name).first()
+        if endpoint is None:
+            continue
+        monitor = DriftMonitor.objects.create(
+            workspace=world.team, endpoint=endpoint, thresholds={MARKER: 0.2}
+        )
+        alert = DriftAlert.objects.create(
+            monitor=monitor, workspace=world.team, endpoint_version=1, features=[{"name": MARKER}]
+        )
+        world.ints.append(alert.pk)
+    return [published.name]
 
 
 def _template_slug() -> str:

@@ -57,7 +57,12 @@ export default defineConfig({
           groups: [
             {
               name: 'canvas',
-              test: /node_modules[\\/](@xyflow|d3-[a-z]+|classcat|zustand|@dagrejs|radix-ui|@radix-ui|@floating-ui|react-remove-scroll[a-z-]*|react-style-singleton|use-callback-ref|use-sidecar|aria-hidden|get-nonce|detect-node-es|tslib)[\\/]/,
+              test: /node_modules[\\/](@xyflow|d3-[a-z]+|classcat|zustand|@dagrejs)[\\/]/,
+            },
+            // Radix's primitives on their own: the dataset and endpoint pages use its tabs without the canvas.
+            {
+              name: 'radix',
+              test: /node_modules[\\/](radix-ui|@radix-ui|@floating-ui|react-remove-scroll[a-z-]*|react-style-singleton|use-callback-ref|use-sidecar|aria-hidden|get-nonce|detect-node-es|tslib)[\\/]/,
             },
             // The app's own code shared by the designer and run pages (the code editor stays lazy).
             { name: 'designer', test: /src[\\/]designer[\\/](?!CodeEditor)/ },

@@ -3,11 +3,13 @@ import type { RouteObject } from 'react-router-dom'
 import { RequireAuth } from './auth/RequireAuth'
 import { AppLayout } from './layout/AppLayout'
 import { HomePage } from './pages/HomePage'
-import { LazyDesignerPage, LazyRunPage } from './pages/LazyDesignerPage'
+import { DatasetsPage } from './pages/DatasetsPage'
+import { EndpointsPage } from './pages/EndpointsPage'
+import { LazyDatasetPage, LazyDesignerPage, LazyEndpointPage, LazyRunPage } from './pages/LazyDesignerPage'
 import { LoginPage } from './pages/LoginPage'
 import { RouteError } from './pages/RouteError'
 import { RunsPage } from './pages/RunsPage'
-import { DatasetsPage, EndpointsPage, ModelsPage, NotFoundPage } from './pages/sectionPages'
+import { ModelsPage, NotFoundPage } from './pages/sectionPages'
 
 /** Django serves the single-page app for every URL under this prefix. */
 export const APP_BASENAME = '/app'
@@ -32,8 +34,10 @@ export const appRoutes: RouteObject[] = [
               { path: 'runs', element: <RunsPage /> },
               { path: 'runs/:runId', element: <LazyRunPage /> },
               { path: 'datasets', element: <DatasetsPage /> },
+              { path: 'datasets/:datasetId', element: <LazyDatasetPage /> },
               { path: 'models', element: <ModelsPage /> },
               { path: 'endpoints', element: <EndpointsPage /> },
+              { path: 'endpoints/:name', element: <LazyEndpointPage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

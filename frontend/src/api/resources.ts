@@ -6,7 +6,20 @@ import { useQuery } from '@tanstack/react-query'
 
 import { api } from './client'
 import type {
+  DatasetColumn,
+  DatasetDetail,
   DatasetSummary,
+  DatasetVersion,
+  DeployResult,
+  EndpointDetail,
+  EndpointMetrics,
+  EndpointSummary,
+  InferenceGraphPreview,
+  KeySlot,
+  ProfileResponse,
+  RegeneratedKey,
+  TablePreview,
+  TemplateCard,
   Experiment,
   Graph,
   ListResponse,
@@ -42,6 +55,14 @@ export const queryKeys = {
   stepLogs: (runId: string, node: string) => ['runs', 'detail', runId, 'logs', node] as const,
   experiments: ['experiments'] as const,
   datasets: ['datasets'] as const,
+  datasetSearch: (search: string) => ['datasets', 'search', search] as const,
+  dataset: (id: string) => ['datasets', 'detail', id] as const,
+  datasetPreview: (id: string, version: number) => ['datasets', 'detail', id, 'preview', version] as const,
+  templates: (filters: TemplateFilters = {}) => ['templates', filters] as const,
+  inferenceGraph: (runId: string) => ['runs', 'detail', runId, 'inference-graph'] as const,
+  endpoints: ['endpoints'] as const,
+  endpoint: (name: string) => ['endpoints', name] as const,
+  endpointMetrics: (name: string, window: number) => ['endpoints', name, 'metrics', window] as const,
 }
 
 export interface RunFilters {
@@ -137,4 +158,110 @@ export const useOutput = (runId: string | undefined, node: string | undefined, p
     enabled: Boolean(runId && node && port),
     // An output is immutable once produced.
     staleTime: Infinity,
+  })
+
+// -- template gallery --------------------------------------------------------------------------------
+
+export interface TemplateFilters {
+  task_type?: string
+  q?: string
+}
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value))
+  const text = search.toString()
+  return text ? `?${text}` : ''
+}
+
+export const fetchTemplates = async (filters: TemplateFilters = {}) =>
+  asList(await api.get<TemplateCard[] | ListResponse<TemplateCard>>(`${V1}/templates/${queryString({ ...filters })}`))
+export const instantiateTemplate = (slug: string, name?: string) =>
+  api.post<Pipeline>(`${V1}/templates/${encodeURIComponent(slug)}/instantiate/`, name ? { name } : {})
+
+export const useTemplates = (filters: TemplateFilters = {}) =>
+  useQuery({
+    queryKey: queryKeys.templates(filters),
+    queryFn: () => fetchTemplates(filters),
+    // The gallery is files on the server: it changes only when the server is upgraded.
+    staleTime: 5 * 60_000,
+    placeholderData: (previous) => previous,
+  })
+
+// -- datasets ------------------------------------------------------------------------------------------
+
+const datasetPath = (id: string) => `${V1}/datasets/${encodeURIComponent(id)}`
+
+export const searchDatasets = async (search: string) =>
+  asList(
+    await api.get<DatasetSummary[] | ListResponse<DatasetSummary>>(`${V1}/datasets/${queryString({ search: search.trim() })}`),
+  )
+export const fetchDataset = (id: string) => api.get<DatasetDetail>(`${datasetPath(id)}/`)
+export const fetchDatasetPreview = (id: string, version: number) =>
+  api.get<TablePreview>(`${datasetPath(id)}/preview/${queryString({ version })}`)
+export const fetchDatasetProfile = (id: string, version: number, signal?: AbortSignal) =>
+  api.get<ProfileResponse>(`${datasetPath(id)}/profile/${queryString({ version })}`, { signal })
+/** Queues the profile job again (after a failure). */
+export const requeueDatasetProfile = (id: string, version: number) =>
+  api.post<ProfileResponse>(`${datasetPath(id)}/profile/${queryString({ version })}`)
+export const editDatasetColumns = (id: string, version: number, columns: Partial<DatasetColumn>[]) =>
+  api.patch<DatasetVersion>(`${datasetPath(id)}/versions/${version}/columns/`, { columns })
+export const deleteDatasetVersion = (id: string, version: number) =>
+  api.delete(`${datasetPath(id)}/versions/${version}/`)
+export const deleteDataset = (id: string) => api.delete(`${datasetPath(id)}/`)
+
+export const useDatasetSearch = (search: string) =>
+  useQuery({
+    queryKey: queryKeys.datasetSearch(search.trim()),
+    queryFn: () => searchDatasets(search),
+    placeholderData: (previous) => previous,
+  })
+export const useDataset = (id: string | undefined) =>
+  useQuery({ queryKey: queryKeys.dataset(id ?? ''), queryFn: () => fetchDataset(id ?? ''), enabled: Boolean(id) })
+export const useDatasetPreview = (id: string | undefined, version: number | undefined) =>
+  useQuery({
+    queryKey: queryKeys.datasetPreview(id ?? '', version ?? 0),
+    queryFn: () => fetchDatasetPreview(id ?? '', version ?? 0),
+    enabled: Boolean(id && version),
+    // A version never changes.
+    staleTime: Infinity,
+  })
+
+// -- deployments -----------------------------------------------------------------------------------------
+
+const endpointPath = (name: string) => `${V1}/endpoints/${encodeURIComponent(name)}`
+
+export const fetchInferenceGraph = (runId: string) =>
+  api.get<InferenceGraphPreview>(`${V1}/runs/${runId}/inference-graph/`)
+export const deployRun = (runId: string, body: { name: string; description?: string }) =>
+  api.post<DeployResult>(`${V1}/runs/${runId}/deploy/`, body)
+export const fetchEndpoints = async () =>
+  asList(await api.get<EndpointSummary[] | ListResponse<EndpointSummary>>(`${V1}/endpoints/`))
+export const fetchEndpoint = (name: string) => api.get<EndpointDetail>(`${endpointPath(name)}/`)
+export const updateEndpoint = (
+  name: string,
+  body: { version: number } | { traffic: Record<string, number> } | { description: string },
+) => api.patch<EndpointDetail>(`${endpointPath(name)}/`, body)
+export const regenerateKey = (name: string, slot: KeySlot) =>
+  api.post<RegeneratedKey>(`${endpointPath(name)}/keys/`, { slot })
+export const fetchEndpointMetrics = (name: string, windowSeconds: number, bucketSeconds: number) =>
+  api.get<EndpointMetrics>(`${endpointPath(name)}/metrics/${queryString({ window: windowSeconds, bucket: bucketSeconds })}`)
+export const deleteEndpoint = (name: string) => api.delete(`${endpointPath(name)}/`)
+
+export const useInferenceGraph = (runId: string | undefined, enabled = true) =>
+  useQuery({
+    queryKey: queryKeys.inferenceGraph(runId ?? ''),
+    queryFn: () => fetchInferenceGraph(runId ?? ''),
+    enabled: Boolean(runId) && enabled,
+    staleTime: Infinity,
+  })
+export const useEndpoints = (options: { refetchInterval?: number } = {}) =>
+  useQuery({ queryKey: queryKeys.endpoints, queryFn: fetchEndpoints, ...options })
+export const useEndpoint = (name: string | undefined) =>
+  useQuery({
+    queryKey: queryKeys.endpoint(name ?? ''),
+    queryFn: () => fetchEndpoint(name ?? ''),
+    enabled: Boolean(name),
+    // A version deploying (from another tab, or the API) settles within seconds: follow it.
+    refetchInterval: (query) => (query.state.data?.status === 'deploying' ? 2000 : false),
   })

@@ -90,7 +90,11 @@ export interface DatasetSummary {
   name: string
   description: string
   reference: string
-  latest_version: { number: number; reference: string; rows: number | null; columns: number | null } | null
+  latest_version: Pick<DatasetVersion, 'number' | 'reference' | 'rows' | 'columns'> &
+    Partial<Omit<DatasetVersion, 'number' | 'reference' | 'rows' | 'columns'>> | null
+  version_count?: number
+  created_by?: string | null
+  updated_at?: string
 }
 
 export interface ListResponse<Item> {
@@ -304,3 +308,276 @@ export type OutputPreview = { node?: string; port?: string; type?: string } & (
   | (EvaluationData & { type: 'evaluation' })
   | ObjectPreview
 )
+
+// -- template gallery ------------------------------------------------------------------------------
+
+export type TaskType =
+  | 'regression'
+  | 'binary'
+  | 'multiclass'
+  | 'clustering'
+  | 'anomaly_detection'
+  | 'recommendation'
+  | 'text'
+  | (string & {})
+
+export type Difficulty = 'beginner' | 'intermediate' | 'advanced' | (string & {})
+
+/** A gallery card: a ready-to-run sample pipeline and the metric it reaches. */
+export interface TemplateCard {
+  slug: string
+  title: string
+  description: string
+  task_type: TaskType
+  difficulty: Difficulty
+  datasets: string[]
+  deployable: boolean
+  key_metric: { node: string; port: string; name: string; value: number; higher_is_better?: boolean }
+  node_count?: number
+  thumbnail_url: string
+  instantiate_url: string
+}
+
+// -- registered datasets ---------------------------------------------------------------------------
+
+export type ColumnType = 'integer' | 'double' | 'boolean' | 'string' | 'datetime' | 'categorical'
+export type ProfileStatus = 'pending' | 'running' | 'ready' | 'failed'
+
+/** A column of a dataset version as the server stores it: its type and role flags. */
+export interface DatasetColumn {
+  name: string
+  type: string
+  is_feature?: boolean
+  is_label?: boolean
+  is_score?: boolean
+  categorical?: boolean
+}
+
+export interface DatasetVersion {
+  number: number
+  reference: string
+  source: 'upload' | 'pipeline' | 'edit' | (string & {})
+  derived_from: number | null
+  filename: string
+  format: string
+  size: number
+  rows: number
+  columns: DatasetColumn[]
+  encoding: string
+  delimiter: string
+  profile_status: ProfileStatus
+  created_by: string | null
+  created_at: string
+}
+
+/** A dataset with its versions, newest first (GET /datasets/{id}/). */
+export interface DatasetDetail {
+  id: string
+  name: string
+  description: string
+  workspace: number
+  reference: string
+  latest_version: DatasetVersion | null
+  version_count: number
+  created_by: string | null
+  created_at: string
+  updated_at: string
+  versions: DatasetVersion[]
+}
+
+/** The upload's reply: the dataset and the version just created. */
+export interface UploadedDataset extends DatasetDetail {
+  version: DatasetVersion
+}
+
+export type NumericHistogram = { edges: (number | string)[]; counts: number[] }
+export type CategoricalHistogram = { labels: string[]; counts: number[]; other?: number }
+
+/** One column's profile, with pandas' definitions (designer/datasets/profiling.py). */
+export interface ColumnProfile {
+  name: string
+  type: string
+  count: number
+  missing: number
+  distinct: number
+  mean?: number | null
+  std?: number | null
+  min?: number | string | null
+  max?: number | string | null
+  quantiles?: Record<string, number | string | null>
+  top_values?: { value: unknown; count: number }[]
+  histogram?: NumericHistogram | CategoricalHistogram | null
+  length?: { min: number; max: number; mean: number }
+  is_label?: boolean
+  is_feature?: boolean
+}
+
+export interface DatasetProfile {
+  format: number
+  rows: number
+  columns: ColumnProfile[]
+}
+
+/** GET /datasets/{id}/profile/: 202 while pending or running, 200 when ready or failed. */
+export interface ProfileResponse {
+  dataset: string
+  version: number
+  reference: string
+  status: ProfileStatus
+  profile?: DatasetProfile
+  error?: string
+}
+
+// -- deployments -----------------------------------------------------------------------------------
+
+export type EndpointStatus = 'deploying' | 'healthy' | 'failed' | (string & {})
+
+export interface InputColumn {
+  name: string
+  type: string
+}
+
+export interface ParityDifference {
+  node: string
+  row: number
+  column?: string
+  expected?: unknown
+  got?: unknown
+  detail: string
+  input?: Record<string, unknown>
+}
+
+export interface ParityReport {
+  ok?: boolean
+  message?: string
+  rows_compared?: number
+  rows_unmatched?: number
+  rows_with_differences?: number
+  differences?: ParityDifference[]
+  fast_path?: { enabled: boolean; note?: string }
+  seconds?: number
+}
+
+export interface RemovedNode {
+  node: string
+  module: string
+  title: string
+  rule: string
+  reason: string
+}
+
+/** The graph a deploy would serve (GET /runs/{id}/inference-graph/). */
+export interface InferenceGraphPreview {
+  run: string
+  graph: Graph & { bindings?: Record<string, Record<string, unknown>> }
+  input_schema: InputColumn[]
+  inputs: string[]
+  outputs: string[]
+  label_columns: string[]
+  removed: RemovedNode[]
+  notes: string[]
+}
+
+export interface EndpointVersion {
+  number: number
+  status: EndpointStatus
+  status_reason: string
+  run: string | null
+  created_at: string
+  deploy_seconds: number | null
+  fast_path: boolean
+  input_schema: InputColumn[]
+  inputs: string[]
+  outputs: string[]
+  parity: ParityReport
+}
+
+export interface EndpointSummary {
+  name: string
+  status: EndpointStatus
+  status_reason: string
+  traffic: Record<string, number>
+  scoring_url: string
+  updated_at: string
+}
+
+export interface EndpointDetail {
+  name: string
+  description: string
+  status: EndpointStatus
+  status_reason: string
+  workspace: number
+  created_at: string
+  updated_at: string
+  scoring_url: string
+  api_scoring_url: string
+  openapi_url: string
+  traffic: Record<string, number>
+  serving_versions: number[]
+  keys: Partial<Record<KeySlot, { prefix: string; created_at: string }>>
+  input_schema: InputColumn[]
+  versions: EndpointVersion[]
+  consume?: {
+    scoring_url: string
+    openapi_url: string
+    auth: string
+    example_request: { inputs: Record<string, unknown>[] }
+    samples: Partial<Record<'curl' | 'python' | 'javascript', string>>
+  }
+}
+
+export type KeySlot = 'primary' | 'secondary'
+
+/** The deploy reply: the endpoint, what this deploy did, and the keys when the endpoint is new. */
+export interface DeployResult extends EndpointDetail {
+  deployment: {
+    version: number
+    status: EndpointStatus
+    reason: string
+    seconds: number | null
+    parity: ParityReport
+    removed: RemovedNode[]
+    notes: string[]
+  }
+  new_keys?: Partial<Record<KeySlot, string>>
+}
+
+export interface RegeneratedKey {
+  slot: KeySlot
+  key: string
+  prefix: string
+  created_at: string
+}
+
+export interface MetricsSummary {
+  requests: number
+  errors: number
+  client_errors: number
+  server_errors: number
+  rows: number
+  p50_ms: number | null
+  p95_ms: number | null
+  p99_ms: number | null
+}
+
+export interface MetricsBucket extends MetricsSummary {
+  start: string
+}
+
+export interface DriftFeature {
+  name: string
+  psi: number
+  status: 'stable' | 'moderate' | 'significant' | 'no data' | (string & {})
+  rows: number
+}
+
+export interface EndpointMetrics {
+  endpoint: string
+  window_seconds: number
+  bucket_seconds: number
+  since: string
+  totals: MetricsSummary
+  error_codes: Record<string, number>
+  versions: Record<string, { totals: MetricsSummary; series: MetricsBucket[] }>
+  drift: Record<string, { sample_rows: number; features: DriftFeature[] }>
+}

@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom'
 
 import { currentUserQueryKey, logOut, useCurrentUser } from '../api/auth'
 import { isApiError } from '../api/client'
+import { forgetAllKeys } from '../deploy/keyVault'
 
 const NAV_LINKS = [
   { to: '/', label: 'Home', end: true },
@@ -22,6 +23,7 @@ export function AppLayout() {
     mutationFn: logOut,
     onSuccess: () => {
       queryClient.setQueryData(currentUserQueryKey, null)
+      forgetAllKeys()
       // Drop everything fetched as this user so the next one starts clean.
       queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== currentUserQueryKey[0] })
       navigate('/login', { replace: true })

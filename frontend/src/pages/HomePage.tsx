@@ -5,6 +5,7 @@ import { Link, useNavigate } from 'react-router-dom'
 import { errorMessage } from '../api/client'
 import { createPipeline, queryKeys, usePipelines, useRuns } from '../api/resources'
 import { formatWhen } from '../formatTime'
+import { TemplateGallery } from '../gallery/TemplateGallery'
 import { newPipelineName } from '../pipelineNames'
 import { useDocumentTitle } from '../useDocumentTitle'
 import { RunTable } from './RunsPage'
@@ -73,9 +74,46 @@ export function PipelineList({ limit }: { limit?: number }) {
   )
 }
 
+/** For a user with no pipelines yet: where to begin. */
+function FirstRunHint() {
+  return (
+    <aside className="first-run-hint" aria-label="Getting started" data-testid="first-run-hint">
+      <h2>New here? Start with a template</h2>
+      <p>
+        Each template below is a complete pipeline on a sample dataset. Press <strong>Use template</strong> to copy it
+        into a pipeline of your own, then press <strong>Submit</strong> in the designer and watch every step run. Or
+        start from an empty canvas with “New pipeline”.
+      </p>
+    </aside>
+  )
+}
+
 export function HomePage() {
   useDocumentTitle('Home')
   const runs = useRuns()
+  const pipelines = usePipelines()
+  const isNewUser = pipelines.isSuccess && pipelines.data.length === 0
+  const recent = (
+    <div className="home-columns home-recent">
+      <section aria-labelledby="recent-pipelines">
+        <h2 id="recent-pipelines">Recent pipelines</h2>
+        <PipelineList limit={8} />
+      </section>
+      <section aria-labelledby="recent-runs">
+        <h2 id="recent-runs">Recent runs</h2>
+        {runs.isError ? (
+          <p className="form-error" role="alert">
+            Could not load the runs. {errorMessage(runs.error)}
+          </p>
+        ) : runs.isPending ? (
+          <p className="page-status">Loading runs…</p>
+        ) : (
+          <RunTable runs={runs.data.slice(0, 8)} caption="Recent runs" />
+        )}
+        <Link to="/runs">All runs</Link>
+      </section>
+    </div>
+  )
   return (
     <section className="content-page">
       <div className="page-heading">
@@ -86,24 +124,11 @@ export function HomePage() {
         Build a machine-learning pipeline by dragging modules and sample datasets onto the canvas, connect them, and
         press Submit.
       </p>
-      <div className="home-columns">
-        <section aria-labelledby="recent-pipelines">
-          <h2 id="recent-pipelines">Recent pipelines</h2>
-          <PipelineList limit={8} />
-        </section>
-        <section aria-labelledby="recent-runs">
-          <h2 id="recent-runs">Recent runs</h2>
-          {runs.isError ? (
-            <p className="form-error" role="alert">
-              Could not load the runs. {errorMessage(runs.error)}
-            </p>
-          ) : runs.isPending ? (
-            <p className="page-status">Loading runs…</p>
-          ) : (
-            <RunTable runs={runs.data.slice(0, 8)} caption="Recent runs" />
-          )}
-          <Link to="/runs">All runs</Link>
-        </section>
+      {/* A user without pipelines sees the gallery first; everyone else their recent work first. */}
+      <div className={`home-sections${isNewUser ? ' is-new-user' : ''}`}>
+        {isNewUser && <FirstRunHint />}
+        {recent}
+        <TemplateGallery />
       </div>
     </section>
   )

@@ -28,3 +28,23 @@ export function LazyRunPage() {
     </Suspense>
   )
 }
+
+// The dataset and endpoint pages draw ECharts charts: they load with the chart library, on demand.
+const DatasetPage = lazy(async () => ({ default: (await import('./DatasetPage')).DatasetPage }))
+const EndpointPage = lazy(async () => ({ default: (await import('./EndpointPage')).EndpointPage }))
+
+export function LazyDatasetPage() {
+  return (
+    <Suspense fallback={<Loading what="dataset" />}>
+      <DatasetPage />
+    </Suspense>
+  )
+}
+
+export function LazyEndpointPage() {
+  return (
+    <Suspense fallback={<Loading what="endpoint" />}>
+      <EndpointPage />
+    </Suspense>
+  )
+}

@@ -35,6 +35,7 @@ import type { DrawerTab } from '../outputs/OutputsDrawer'
 import { useDocumentTitle } from '../useDocumentTitle'
 
 const OutputsDrawer = lazy(() => import('../outputs/OutputsDrawer'))
+const DeployDialog = lazy(async () => ({ default: (await import('../deploy/DeployDialog')).DeployDialog }))
 
 /** The steps of the run as a list: a keyboard way to every node and its outputs. */
 function StepList({ live, onOpen }: { live: LiveRun; onOpen: (nodeId: string) => void }) {
@@ -88,6 +89,7 @@ function RunWorkspace({
   const [drawer, setDrawer] = useState<{ node: string; tab: DrawerTab } | null>(null)
   const [showShortcuts, setShowShortcuts] = useState(false)
   const [actionError, setActionError] = useState<string | null>(null)
+  const [deploying, setDeploying] = useState(false)
   useDocumentTitle(`Run ${live.id.slice(0, 8)} · ${pipelineName}`)
 
   useShortcuts(store, {
@@ -167,8 +169,17 @@ function RunWorkspace({
             {rerun.isPending ? 'Submitting…' : 'Submit again'}
           </button>
         </div>
-        <button type="button" className="button-primary toolbar-submit" onClick={() => cloneDraft.mutate()} disabled={cloneDraft.isPending}>
+        <button type="button" className="button-secondary toolbar-submit" onClick={() => cloneDraft.mutate()} disabled={cloneDraft.isPending}>
           Edit as new draft
+        </button>
+        <button
+          type="button"
+          className="button-primary"
+          onClick={() => setDeploying(true)}
+          disabled={live.status !== 'completed'}
+          title={live.status === 'completed' ? 'Serve this run’s trained model as a real-time endpoint' : 'Only a completed run can be deployed'}
+        >
+          Deploy
         </button>
       </header>
       <RunSummaryBar
@@ -203,6 +214,11 @@ function RunWorkspace({
         <PropertiesPanel onNodeAction={onNodeAction} />
       </div>
       <ShortcutsDialog open={showShortcuts} onOpenChange={setShowShortcuts} />
+      {deploying && (
+        <Suspense fallback={null}>
+          <DeployDialog open={deploying} onOpenChange={setDeploying} runId={live.id} pipelineName={pipelineName} />
+        </Suspense>
+      )}
       {region}
     </div>
   )

@@ -2,29 +2,18 @@ import { Link } from 'react-router-dom'
 
 import { PlaceholderPage } from './PlaceholderPage'
 
-export function DatasetsPage() {
-  return (
-    <PlaceholderPage title="Datasets">
-      <p>
-        Uploaded datasets and their versions will be listed here. The bundled sample datasets are in the designer's
-        palette, under “Datasets”.
-      </p>
-    </PlaceholderPage>
-  )
-}
-
 export function ModelsPage() {
   return (
     <PlaceholderPage title="Models">
-      <p>Registered models and their versions will be listed here.</p>
-    </PlaceholderPage>
-  )
-}
-
-export function EndpointsPage() {
-  return (
-    <PlaceholderPage title="Endpoints">
-      <p>Deployed real-time endpoints will be listed here.</p>
+      <p>
+        Registered models will be listed here, with their versions. Models are registered from runs: the trained model
+        of a completed training run is registered under a name, and registering under the same name again adds a
+        version.
+      </p>
+      <p>
+        Meanwhile, a trained model can be served directly: open the run from <Link to="/runs">Runs</Link> and press{' '}
+        <strong>Deploy</strong> to make it a real-time endpoint (see <Link to="/endpoints">Endpoints</Link>).
+      </p>
     </PlaceholderPage>
   )
 }

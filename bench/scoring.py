@@ -78,10 +78,18 @@ def _wrk(url: str, body: str, headers: dict[str, str], connections: int, seconds
 
 def _load(port: int, path: str, body: str, headers: dict[str, str], connections: int, seconds: float) -> dict:
     if shutil.which("wrk"):
-        return _wrk(f"http://127.0.0.1:{port}{path}", body, {"Content-Type": "application/json", **headers}, connections, seconds)
+        return _wrk(
+            f"http://127.0.0.1:{port}{path}",
+            body,
+            {"Content-Type": "application/json", **headers},
+            connections,
+            seconds,
+        )
     from tests.designer.deployments.loadgen import run_load
 
-    return run_load("127.0.0.1", port, path, body.encode(), headers, connections=connections, seconds=seconds).summary()
+    return run_load(
+        "127.0.0.1", port, path, body.encode(), headers, connections=connections, seconds=seconds
+    ).summary()
 
 
 def _median(rounds: list[dict], key: str) -> float:
@@ -119,7 +127,12 @@ def main() -> dict:
     password = "bench-password-123"
     user = get_user_model().objects.create_user("bench", password=password)
     personal_workspace(user)
-    results: dict = {"connections": CONNECTIONS, "round_seconds": ROUND_SECONDS, "rounds": ROUNDS, "trees": TREES}
+    results: dict = {
+        "connections": CONNECTIONS,
+        "round_seconds": ROUND_SECONDS,
+        "rounds": ROUNDS,
+        "trees": TREES,
+    }
     floor_proc = None
     try:
         graph = g.reference_graph()
@@ -129,19 +142,27 @@ def main() -> dict:
         while Run.objects.filter(pk=run.pk, status__in=["queued", "running"]).exists():
             time.sleep(0.05)
         run.refresh_from_db()
-        assert run.status == "completed", list(Step.objects.filter(run=run).values("node_id", "status", "error"))
+        assert run.status == "completed", list(
+            Step.objects.filter(run=run).values("node_id", "status", "error")
+        )
 
         # 1. Deploy click -> healthy, through the real server.
         base = f"http://127.0.0.1:{port}"
         client = httpx.Client(base_url=base, timeout=60)
         csrf = client.get("/api/v1/auth/csrf/").json()["csrfToken"]
-        login = client.post("/api/v1/auth/login/", json={"username": "bench", "password": password}, headers={"X-CSRFToken": csrf})
+        login = client.post(
+            "/api/v1/auth/login/",
+            json={"username": "bench", "password": password},
+            headers={"X-CSRFToken": csrf},
+        )
         assert login.status_code == 200, login.text
         csrf = client.cookies.get("csrftoken") or csrf
         deploy_times, reply = [], {}
         for _ in range(DEPLOYS):
             started = time.perf_counter()
-            response = client.post(f"/api/v1/runs/{run.pk}/deploy/", json={"name": "reference"}, headers={"X-CSRFToken": csrf})
+            response = client.post(
+                f"/api/v1/runs/{run.pk}/deploy/", json={"name": "reference"}, headers={"X-CSRFToken": csrf}
+            )
             deploy_times.append(time.perf_counter() - started)
             assert response.status_code == 201 and response.json()["status"] == "healthy", response.text
             reply = {**reply, **response.json()}
@@ -165,7 +186,9 @@ def main() -> dict:
              "--no-access-log", "--lifespan", "off"],
             cwd=ROOT, env=floor_env, preexec_fn=embedded._die_with_parent,
         )  # fmt: skip
-        embedded.wait_for(lambda: services.tcp_reachable("127.0.0.1", floor_port), 30, "floor server", floor_proc)
+        embedded.wait_for(
+            lambda: services.tcp_reachable("127.0.0.1", floor_port), 30, "floor server", floor_proc
+        )
         row = reply["consume"]["example_request"]["inputs"][0]
         body = json.dumps({"inputs": [row]})
         check = client.post("/score/reference", content=body, headers={"Authorization": f"Bearer {key}"})
@@ -186,7 +209,9 @@ def main() -> dict:
         results["floor_req_per_s"] = _median(floor, "req_per_s")
         results["floor_p50_ms"] = _median(floor, "p50_ms")
         results["floor_p99_ms"] = _median(floor, "p99_ms")
-        results["throughput_ratio_to_floor"] = round(results["designer_req_per_s"] / results["floor_req_per_s"], 3)
+        results["throughput_ratio_to_floor"] = round(
+            results["designer_req_per_s"] / results["floor_req_per_s"], 3
+        )
 
         # 3. Without queueing: one connection; and what the endpoint's own metrics measured inside.
         one = _load(port, "/score/reference", body, auth, 1, ROUND_SECONDS / 2)

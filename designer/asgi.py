@@ -16,6 +16,7 @@ from designer.datasets.asgi import UploadSizeLimit  # noqa: E402
 from designer.routing import websocket_urlpatterns  # noqa: E402
 from designer.scoring.app import ScoringMount  # noqa: E402
 
+
 def _warm_module_registry() -> None:
     """Import the module library in the background: the first palette request would otherwise wait
     seconds for every module's imports."""

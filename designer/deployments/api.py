@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -184,8 +184,15 @@ def deploy(request: Request, run_id: str) -> Response:
 
 
 # -- endpoints ------------------------------------------------------------------------------------------------
+class EndpointSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Endpoint
+        fields = ["name", "description", "status", "status_reason", "traffic", "created_at", "updated_at"]
+
+
 class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     permission_classes = [WorkspaceWritePermission]
+    serializer_class = EndpointSummarySerializer
     lookup_field = "name"
     lookup_value_regex = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     queryset = Endpoint.objects.none()
@@ -193,7 +200,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     def get_queryset(self):
         return scope_to_user(Endpoint.objects.all(), self.request.user)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="endpoints_list", responses={200: dict})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(
             [
@@ -255,7 +262,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     def keys(self, request: Request, name: str | None = None) -> Response:
         """Regenerate the primary or secondary key; the reply is the only time the key is shown."""
         endpoint = self.get_object()
-        slot = (request.data or {}).get("slot", "primary") if isinstance(request.data, dict) else None
+        slot = request.data.get("slot", "primary") if isinstance(request.data, dict) else ""
         try:
             key, record = services.regenerate_key(endpoint, slot)
         except services.DeployError as exc:
@@ -303,6 +310,36 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
             raise ApiError("not_found", "This endpoint has no healthy version to describe.", status_code=404)
         return Response(consume.openapi_document(endpoint, version, _base(request)))
 
+    @extend_schema(request=dict, responses={200: dict, 202: dict})
+    @action(detail=True, methods=["get", "post"])
+    def batch(self, request: Request, name: str | None = None) -> Response:
+        """POST ``{"dataset": "<dataset id>@<version>", "output_name"?, "version"?}`` scores a registered
+        dataset through the endpoint as a Celery job (the result is a new dataset version); GET lists
+        the endpoint's jobs."""
+        endpoint = self.get_object()
+        if request.method == "GET":
+            return Response([services.job_summary(j) for j in endpoint.batch_jobs.all()[:100]])
+        body = request.data if isinstance(request.data, dict) else {}
+        try:
+            job = services.start_batch_scoring(
+                endpoint,
+                request.user,
+                body.get("dataset"),
+                output_name=body.get("output_name"),
+                version=body.get("version"),
+            )
+        except services.DeployError as exc:
+            raise _api_error(exc) from None
+        return Response(services.job_summary(job), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"], url_path=r"batch/(?P<pk>[0-9a-f-]{36})")
+    def batch_job(self, request: Request, name: str | None = None, pk: str = "") -> Response:
+        job = self.get_object().batch_jobs.filter(pk=pk).first()
+        if job is None:
+            raise ApiError("not_found", "This endpoint has no such batch scoring job.", status_code=404)
+        return Response(services.job_summary(job))
+
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def versions(self, request: Request, name: str | None = None) -> Response:
@@ -313,6 +350,11 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
 
 # -- scoring through Django (the Test form; the same function as /score/<name>) -------------------------------
 _csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+
+
+def _csrf_protected(request: HttpRequest) -> HttpResponse:
+    """Stands for a view that is not CSRF-exempt (score_view is, for callers using keys)."""
+    return HttpResponse()
 
 
 @csrf_exempt
@@ -334,7 +376,7 @@ def score_view(request: HttpRequest, name: str) -> HttpResponse:
         return HttpResponse(outcome.body, status=outcome.status, content_type="application/json")
     if not authorization and request.user.is_authenticated:
         # The Test form: a signed-in member of the endpoint's workspace, CSRF-checked like any form.
-        if _csrf.process_view(request, None, (), {}) is not None:
+        if _csrf.process_view(request, _csrf_protected, (), {}) is not None:
             return HttpResponse(
                 b'{"error": {"code": "csrf_failed", "message": "CSRF check failed; reload the page."}}',
                 status=403,

@@ -8,7 +8,7 @@ from typing import Any
 
 from .models import Endpoint, EndpointVersion
 
-JSON_TYPES = {
+JSON_TYPES: dict[str, dict[str, Any]] = {
     "double": {"type": "number"},
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},

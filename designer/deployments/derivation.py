@@ -654,7 +654,7 @@ def add_web_service_outputs(d: Derivation) -> None:
     wso = get_module(WEB_SERVICE_OUTPUT)
     sources = {e["source"] for e in d.final_edges}
     order = topological_order(list(d.final_nodes), d.final_edges) or list(d.final_nodes)
-    names = []
+    names: list[str] = []
     existing = [n for n in order if d.final_nodes[n]["module"] == WEB_SERVICE_OUTPUT and n in d.final_nodes]
     for node_id in existing:
         params = d.final_nodes[node_id].setdefault("params", {})

@@ -37,7 +37,7 @@ from modules.transforms.clean_missing import (
 )
 from modules.transforms.normalize import NormalizeTransformation
 
-from .plan import Batch, OutputReply, float_values
+from .plan import Batch, Fallback, OutputReply, float_values
 from .roles import (
     APPLY_TRANSFORMATION,
     SCORE_MODEL,
@@ -54,10 +54,6 @@ class Unsupported(Exception):
     """The graph has something the fast path does not compile: the general path serves it."""
 
 
-class Fallback(Exception):
-    """This batch must go through the general path (which gives the same result, or the error)."""
-
-
 @dataclass
 class Col:
     name: str
@@ -71,6 +67,14 @@ class State:
     matrix: np.ndarray
     texts: list[list[Any]]
     arrays: list[np.ndarray] = field(default_factory=list)
+    # Whether every value of the matrix is finite (no missing value, no infinity); None: not known.
+    # Most requests are complete, and knowing it once lets cleaning and scaling skip their checks.
+    finite: bool | None = None
+
+    def all_finite(self) -> bool:
+        if self.finite is None:
+            self.finite = bool(np.isfinite(self.matrix).all())
+        return self.finite
 
 
 def _index(slots: list[int]) -> Any:
@@ -261,6 +265,8 @@ def _compile_cleaning(tx: CleaningTransformation, cols: list[Col]) -> tuple[Any,
     remove_rows = tx.mode == REMOVE_ROW and bool(present)
 
     def op(state: State) -> None:
+        if state.all_finite() and not check_text and not text_fills:
+            return  # nothing missing in the matrix: filling and row removal change nothing
         if remove_rows:
             missing = np.isnan(state.matrix[:, check_float]).any(axis=1)
             for slot in check_text:
@@ -278,6 +284,7 @@ def _compile_cleaning(tx: CleaningTransformation, cols: list[Col]) -> tuple[Any,
             nan = np.isnan(sub)
             if nan.any():
                 state.matrix[:, slots] = np.where(nan, values, sub)
+                state.finite = None
         for slot, value in text_fills:
             state.texts[slot] = [value if v is None else v for v in state.texts[slot]]
 
@@ -325,6 +332,7 @@ def _compile_normalize(tx: NormalizeTransformation, cols: list[Col]) -> tuple[An
             matrix[:, const_slots] = np.where(np.isfinite(sub), filler, np.nan)
         for col in others:
             matrix[:, col.slot] = tx.rescale(col.name, np.ascontiguousarray(matrix[:, col.slot]))
+        state.finite = None  # scaling can overflow to infinity, or turn infinity into a missing value
 
     target_names = {c.name for c in targets}
     return op, [Col(c.name, FLOAT, c.slot) if c.name in target_names else c for c in cols]
@@ -383,7 +391,7 @@ def _compile_score(step: Any, cols: list[Col]) -> tuple[Any, list[Col], list[str
         names = [scored_probability_column(c) for c in model.classes or []] + [SCORED_LABELS]
     else:
         raise Unsupported(f"task {task}")
-    class_values = model.class_values() if task != Task.REGRESSION else None
+    class_values = model.class_values() if task != Task.REGRESSION else np.empty(0, dtype=object)
     append = step.params.get("append_score_columns_to_output", True)
 
     def features(state: State) -> np.ndarray:
@@ -425,9 +433,9 @@ def _compile_score(step: Any, cols: list[Col]) -> tuple[Any, list[Col], list[str
     def op(state: State) -> None:
         X = features(state)
         if booster is not None:
-            raw = np.asarray(booster.predict(X))
+            raw = np.asarray(booster.predict(X), dtype=np.float64)
             if raw.ndim == 1:
-                state.arrays.extend([class_values[(raw > 1.0 - raw).view(np.int8)], raw.astype(np.float64)])
+                state.arrays.extend([class_values[(raw > 1.0 - raw).view(np.int8)], raw])
                 return
         if task == Task.REGRESSION:
             scores = [estimator.predict(X).astype(np.float64)]

@@ -311,7 +311,7 @@ class RowValidator:
     def __call__(self, rows: list[Any]) -> Batch:
         get = self._get
         all_numbers = self._all_numbers
-        tuples = []
+        tuples: list[tuple[Any, ...]] = []
         append = tuples.append
         for i, row in enumerate(rows):
             if type(row) is not dict:

@@ -9,6 +9,8 @@ hasher costs milliseconds per request).
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -113,3 +115,34 @@ class InputSample(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["endpoint", "created_at"])]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class BatchScoringJob(models.Model):
+    """A dataset scored through an endpoint version's plan by a Celery job; the result is a new dataset
+    version (the input's columns as the plan returns them, with the score columns)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="batch_jobs")
+    version = models.PositiveIntegerField()
+    input_reference = models.CharField(max_length=100)
+    output_name = models.CharField(max_length=200)
+    output_reference = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    error = models.TextField(blank=True, default="")
+    rows = models.PositiveIntegerField(null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -22,7 +22,7 @@ import pandas as pd
 from modules.sdk import DataTable, ModuleError
 
 from .formats import RequestError, RowValidator
-from .plan import Batch, InferencePlan, Reply, column_values
+from .plan import Batch, Fallback, InferencePlan, Reply, column_values
 
 MAX_SOURCE_ROWS = 20_000
 MAX_SHOWN = 10
@@ -212,8 +212,6 @@ def _check_fast_path(plan: InferencePlan, batch: Batch, general: Reply, report: 
     if plan.fast is None:
         report["fast_path"] = {"enabled": False, "note": plan.fast_note}
         return
-    from .fastpath import Fallback
-
     try:
         fast = plan.fast.run(batch)
         same, detail = replies_equal(general, fast)

@@ -152,9 +152,14 @@ class OutputReply:
         return [dict(zip(names, row, strict=True)) for row in zip(*data, strict=True)]
 
 
+class Fallback(Exception):  # noqa: N818 - a signal, not an error
+    """The fast path hands this batch to the general path (which gives the same result, or the error)."""
+
+
 def float_values(values: np.ndarray) -> list[Any]:
     out = values.tolist()
-    if np.isnan(values).any():
+    # NaN is the only value not equal to itself; for a few rows a Python scan beats a numpy call.
+    if (len(out) < 32 and any(v != v for v in out)) or (len(out) >= 32 and np.isnan(values).any()):
         return [None if v != v else v for v in out]
     return out
 
@@ -171,7 +176,7 @@ def column_values(series: pd.Series) -> list[Any]:
             return [None if pd.isna(v) else v.isoformat() for v in series]
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return [None if pd.isna(v) else v.isoformat() for v in series]
-    out = []
+    out: list[Any] = []
     for value in series.astype(object).tolist():
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             out.append(None)
@@ -289,6 +294,17 @@ class InferencePlan:
             )
         return {name: table_reply(replies[name], drop) for name in self.outputs}, captured
 
+    def run_tables(self, batches: dict[str, Batch]) -> dict[str, DataTable]:
+        """The general path's output tables themselves (batch scoring keeps them as datasets)."""
+        replies, _ = self.program.run(self.tables(batches))
+        drop = set(self.placeholders)
+        out = {}
+        for name in self.outputs:
+            table = replies[name]
+            present = [c for c in table.columns if c in drop]
+            out[name] = table.with_frame(table.df.drop(columns=present)) if present else table
+        return out
+
     # -- the fast path ------------------------------------------------------------------------------
     def compile_fast_path(self) -> None:
         from .fastpath import Unsupported, compile_fast_program
@@ -305,8 +321,6 @@ class InferencePlan:
     def score(self, batches: dict[str, Batch]) -> tuple[Reply, bool]:
         """The reply, and whether the fast path produced it."""
         if self.fast is not None:
-            from .fastpath import Fallback
-
             try:
                 return self.fast.run(batches[self.fast.input_name]), True
             except Fallback:

@@ -9,18 +9,27 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from designer.artifacts import store as artifacts
 from designer.runs.models import Run, Step
-from modules.sdk import DataTable, Module, PortType, get_module, has_module
+from modules.sdk import DataTable, Module, ModuleError, PortType, get_module, has_module
 from modules.web_service.endpoints import parse_schema
 
 from . import drift, keys
 from .derivation import DerivationRefused, InferenceGraph, RunView, StepView, derive
-from .models import Endpoint, EndpointKey, EndpointStatus, EndpointVersion, KeySlot
+from .models import (
+    BatchScoringJob,
+    Endpoint,
+    EndpointKey,
+    EndpointStatus,
+    EndpointVersion,
+    JobStatus,
+    KeySlot,
+)
 from .parity import source_records
 from .plan import InferencePlan, make_plan
 from .roles import WEB_SERVICE_INPUT, WEB_SERVICE_OUTPUT, Role, role_of
@@ -339,7 +348,7 @@ def _finish_deploy(
     version.status_reason = "" if healthy else str(parity.get("message") or "The parity check failed.")
     version.deploy_seconds = round(seconds, 4)
     version.save()
-    if healthy:
+    if healthy and plan is not None:
         from .runtime import registry
 
         registry.install_plan(version, plan)
@@ -437,3 +446,147 @@ def rollback(endpoint: Endpoint, number: Any) -> Endpoint:
 
 def serving_versions(endpoint: Endpoint) -> list[int]:
     return sorted(int(n) for n, share in (endpoint.traffic or {}).items() if share > 0)
+
+
+# -- batch scoring ---------------------------------------------------------------------------------------
+BATCH_CHUNK_ROWS = 5000
+
+
+def serving_version(endpoint: Endpoint) -> int | None:
+    """The version taking the largest share of traffic (the newest among equals)."""
+    traffic = {int(n): share for n, share in (endpoint.traffic or {}).items() if share > 0}
+    return max(traffic, key=lambda n: (traffic[n], n)) if traffic else None
+
+
+def start_batch_scoring(
+    endpoint: Endpoint, user: Any, dataset: Any, *, output_name: Any = None, version: Any = None
+) -> BatchScoringJob:
+    """Queue a Celery job that scores a registered dataset version through the endpoint's plan."""
+    from designer.datasets import ingest
+    from designer.datasets import services as datasets
+
+    if not isinstance(dataset, str):
+        raise DeployError(
+            "invalid", "dataset is a dataset reference: '<dataset id>@<version>'.", field="dataset"
+        )
+    try:
+        reference = datasets.pin_reference(endpoint.workspace_id, dataset)
+    except LookupError as exc:
+        raise DeployError("unknown_dataset", f"{exc}.", field="dataset") from None
+    number = serving_version(endpoint) if version is None else version
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise DeployError("invalid_version", "version must be a version number.", field="version")
+    if not endpoint.versions.filter(number=number, status=EndpointStatus.HEALTHY).exists():
+        raise DeployError(
+            "version_not_healthy", f"Version {number} of this endpoint cannot score.", field="version"
+        )
+    try:
+        name = ingest.clean_name(output_name or f"{endpoint.name} scored", field="output_name")
+    except Exception as exc:
+        raise DeployError("invalid", str(getattr(exc, "message", exc)), field="output_name") from None
+    job = BatchScoringJob.objects.create(
+        endpoint=endpoint,
+        version=number,
+        input_reference=reference,
+        output_name=name,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    job_id = str(job.pk)
+
+    def send() -> None:
+        from .tasks import batch_score
+
+        batch_score.apply_async(args=[job_id], queue="cpu")
+
+    transaction.on_commit(send)
+    return job
+
+
+def run_batch_scoring(job_id: str) -> str:
+    """Score the job's dataset in chunks through the plan (the same validation and code as requests) and
+    save the result as a new dataset version. Returns the job's final status."""
+    from designer.datasets import services as datasets
+    from designer.datasets.models import VersionSource
+
+    from .formats import RequestError, RowValidator
+    from .parity import source_records
+
+    claimed = BatchScoringJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "not-claimed"
+    job = BatchScoringJob.objects.select_related("endpoint").get(pk=job_id)
+
+    def fail(message: str) -> str:
+        BatchScoringJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+        return JobStatus.FAILED
+
+    try:
+        version = EndpointVersion.objects.get(endpoint=job.endpoint, number=job.version)
+        plan = plan_for_version(version)
+        source_version = datasets.resolve_reference(job.endpoint.workspace_id, job.input_reference)
+        table = datasets.load_table(source_version)
+        spec = plan.inputs[0]
+        names = [n for n, _ in spec.columns]
+        missing = [n for n in names if n not in table.df.columns]
+        if missing:
+            return fail(f"The dataset has no column {missing[0]!r}, which the endpoint's input schema needs.")
+        validate = RowValidator(spec.name, spec.columns)
+        parts = []
+        for start in range(0, len(table), BATCH_CHUNK_ROWS):
+            chunk = table.with_frame(table.df.iloc[start : start + BATCH_CHUNK_ROWS].reset_index(drop=True))
+            try:
+                batch = validate(source_records(chunk, names))
+            except RequestError as exc:
+                row = exc.fields.get("row")
+                where = f" (row {start + row} of the dataset)" if isinstance(row, int) else ""
+                return fail(f"{exc.message}{where}")
+            parts.append(plan.run_tables({spec.name: batch})[plan.outputs[0]])
+        if not parts:
+            return fail("The dataset has no rows.")
+        first = parts[0]
+        frame = pd.concat([p.df for p in parts], ignore_index=True) if len(parts) > 1 else first.df
+        result = DataTable(frame, dict(first.meta))
+        created = datasets.create_version(
+            job.endpoint.workspace,
+            job.output_name,
+            result,
+            user=job.created_by,
+            source=VersionSource.PIPELINE,
+            derived_from=source_version,
+            description=f"Scored by endpoint {job.endpoint.name}, version {job.version}.",
+        )
+    except ModuleError as exc:
+        return fail(f"Scoring failed: {exc.message}")
+    except LookupError as exc:
+        return fail(f"The dataset cannot be read: {exc}.")
+    except Exception as exc:
+        log.exception("batch scoring job %s failed", job_id)
+        return fail(f"Batch scoring failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}).")
+    BatchScoringJob.objects.filter(pk=job_id).update(
+        status=JobStatus.COMPLETED,
+        output_reference=created.reference,
+        rows=len(result),
+        finished_at=timezone.now(),
+    )
+    return JobStatus.COMPLETED
+
+
+def job_summary(job: BatchScoringJob) -> dict[str, Any]:
+    return {
+        "id": str(job.pk),
+        "endpoint": job.endpoint.name,
+        "version": job.version,
+        "dataset": job.input_reference,
+        "output_name": job.output_name,
+        "output_dataset": job.output_reference or None,
+        "status": job.status,
+        "error": job.error,
+        "rows": job.rows,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -12,6 +12,7 @@ while requests keep being served from the copy in memory. Logs are written by th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
+from django.db import close_old_connections
 
 from designer.deployments import runtime
 
@@ -75,18 +77,25 @@ async def _state(name: str) -> runtime.EndpointRuntime | None:
     state = registry.cached(name)
     loop = asyncio.get_running_loop()
     if state is None:
-        return await loop.run_in_executor(_db, registry.refresh, name)
+        return await loop.run_in_executor(_db, registry.refresh_in_thread, name)
     if registry.is_stale(state) and registry.begin_refresh(name):
         # Serve from memory now; see whether the endpoint changed in the background.
-        future = loop.run_in_executor(_db, registry.refresh, name)
-        future.add_done_callback(lambda f, name=name: _refreshed(f, name))
+        future = loop.run_in_executor(_db, registry.refresh_in_thread, name)
+        future.add_done_callback(functools.partial(_refreshed, name=name))
     return state
 
 
-def _refreshed(future: Any, name: str) -> None:
+def _refreshed(future: Any, *, name: str) -> None:
     runtime.registry.end_refresh(name)
     if future.exception() is not None:
         log.warning("refreshing endpoint %s failed: %s", name, future.exception())
+
+
+def _score_in_thread(
+    state: Any, body: bytes, authorization: Any, pin: Any, started: float
+) -> runtime.Outcome:
+    close_old_connections()  # a pool thread may load a pinned version: its connection is its own
+    return runtime.score(state, body, authorization=authorization, pin=pin, started=started)
 
 
 async def scoring_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -148,8 +157,7 @@ async def scoring_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         outcome = runtime.unknown_endpoint(name)
     elif len(body) > INLINE_BODY_BYTES or (pin and pin.isdigit() and int(pin) not in state.versions):
         outcome = await asyncio.get_running_loop().run_in_executor(
-            _work,
-            lambda: runtime.score(state, body, authorization=authorization, pin=pin, started=started),
+            _work, _score_in_thread, state, body, authorization, pin, started
         )
     else:
         outcome = runtime.score(state, body, authorization=authorization, pin=pin, started=started)

@@ -31,7 +31,9 @@ def deployed(graph: dict[str, Any]) -> Deployed:
     run, artifacts = run_in_process(graph)
     inference = derive(run, artifacts.load)
     source = artifacts.load("dataset", inference.source["digest"])
-    plan = make_plan(inference.graph, artifacts.load, source.with_frame(source.df.head(5)), inference.label_columns)
+    plan = make_plan(
+        inference.graph, artifacts.load, source.with_frame(source.df.head(5)), inference.label_columns
+    )
     plan.compile_fast_path()
     parity = check_parity(plan, inference.as_dict(), artifacts.load)
     return Deployed(run, artifacts, inference, plan, source, parity)

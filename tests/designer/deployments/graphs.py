@@ -27,7 +27,12 @@ def trained(
     """``data`` nodes ending at ``last`` -> Split -> Train (learner) -> Score (-> Evaluate)."""
     nodes = [
         *data,
-        node("split", "data_transformation.split_data", fraction_of_rows_in_the_first_output_dataset=0.7, random_seed=7),
+        node(
+            "split",
+            "data_transformation.split_data",
+            fraction_of_rows_in_the_first_output_dataset=0.7,
+            random_seed=7,
+        ),
         node("learner", learner, **(learner_params or {})),
         node("train", "model_training.train_model", label_column=label),
         node("score", "model_scoring_evaluation.score_model"),
@@ -68,7 +73,12 @@ def penguins(
                 },
                 cleaning_mode="Replace with mode",
             ),
-            node("normalize", "data_transformation.normalize_data", transformation_method=method, columns_to_transform=NUMERIC),
+            node(
+                "normalize",
+                "data_transformation.normalize_data",
+                transformation_method=method,
+                columns_to_transform=NUMERIC,
+            ),
         ],
         [
             edge("import", "results_dataset", "clean_num", "dataset"),
@@ -87,7 +97,12 @@ def normalize_after_split() -> dict[str, Any]:
     g = reference_graph()
     nodes = [n for n in g["nodes"] if n["id"] not in ("normalize",)]
     nodes += [
-        node("normalize", "data_transformation.normalize_data", transformation_method="ZScore", columns_to_transform=NUMERIC),
+        node(
+            "normalize",
+            "data_transformation.normalize_data",
+            transformation_method="ZScore",
+            columns_to_transform=NUMERIC,
+        ),
         node("apply", "model_scoring_evaluation.apply_transformation"),
     ]
     edges = [
@@ -177,7 +192,17 @@ def regression() -> dict[str, Any]:
     return trained(
         [
             sample("import", "diabetes"),
-            node("normalize", "data_transformation.normalize_data", transformation_method="ZScore", columns_to_transform={"rules": [{"op": "include", "kind": "numeric"}, {"op": "exclude", "names": ["disease_progression"]}]}),
+            node(
+                "normalize",
+                "data_transformation.normalize_data",
+                transformation_method="ZScore",
+                columns_to_transform={
+                    "rules": [
+                        {"op": "include", "kind": "numeric"},
+                        {"op": "exclude", "names": ["disease_progression"]},
+                    ]
+                },
+            ),
         ],
         [edge("import", "results_dataset", "normalize", "dataset")],
         ("normalize", "transformed_dataset"),
@@ -193,7 +218,12 @@ def numeric_label_normalized() -> dict[str, Any]:
     return trained(
         [
             node("data", "data_input_output.enter_data_manually", data=csv),
-            node("normalize", "data_transformation.normalize_data", transformation_method="MinMax", columns_to_transform=NUMERIC),
+            node(
+                "normalize",
+                "data_transformation.normalize_data",
+                transformation_method="MinMax",
+                columns_to_transform=NUMERIC,
+            ),
         ],
         [edge("data", "dataset", "normalize", "dataset")],
         ("normalize", "transformed_dataset"),
@@ -206,10 +236,23 @@ def clustering() -> dict[str, Any]:
     return graph(
         [
             sample("import", "iris"),
-            node("pick", "data_transformation.select_columns_in_dataset", select_columns={"rules": [{"op": "include", "kind": "numeric"}]}),
-            node("split", "data_transformation.split_data", fraction_of_rows_in_the_first_output_dataset=0.7, random_seed=3),
+            node(
+                "pick",
+                "data_transformation.select_columns_in_dataset",
+                select_columns={"rules": [{"op": "include", "kind": "numeric"}]},
+            ),
+            node(
+                "split",
+                "data_transformation.split_data",
+                fraction_of_rows_in_the_first_output_dataset=0.7,
+                random_seed=3,
+            ),
             node("kmeans", "clustering.k_means_clustering", number_of_centroids=3),
-            node("train", "model_training.train_clustering_model", column_set={"rules": [{"op": "include", "kind": "numeric"}]}),
+            node(
+                "train",
+                "model_training.train_clustering_model",
+                column_set={"rules": [{"op": "include", "kind": "numeric"}]},
+            ),
             node("assign", "model_scoring_evaluation.assign_data_to_clusters"),
         ],
         [
@@ -223,7 +266,9 @@ def clustering() -> dict[str, Any]:
     )
 
 
-def with_extra_nodes(base: dict[str, Any], nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, Any]:
+def with_extra_nodes(
+    base: dict[str, Any], nodes: list[dict[str, Any]], edges: list[dict[str, str]]
+) -> dict[str, Any]:
     return graph([*base["nodes"], *nodes], [*base["edges"], *edges], base.get("ui"))
 
 
@@ -232,7 +277,12 @@ def without_cleaning(learner: str = "classification.two_class_logistic_regressio
     return trained(
         [
             sample("import", "breast-cancer"),
-            node("normalize", "data_transformation.normalize_data", transformation_method="ZScore", columns_to_transform=NUMERIC),
+            node(
+                "normalize",
+                "data_transformation.normalize_data",
+                transformation_method="ZScore",
+                columns_to_transform=NUMERIC,
+            ),
         ],
         [edge("import", "results_dataset", "normalize", "dataset")],
         ("normalize", "transformed_dataset"),

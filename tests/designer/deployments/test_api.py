@@ -47,7 +47,9 @@ def reference_run(user):
 
 
 def deploy(client: Client, run: Any, name: str = "breast-cancer", **body: Any) -> dict[str, Any]:
-    response = client.post(f"/api/v1/runs/{run.pk}/deploy/", {"name": name, **body}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/runs/{run.pk}/deploy/", {"name": name, **body}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -55,7 +57,9 @@ def deploy(client: Client, run: Any, name: str = "breast-cancer", **body: Any) -
 def score(client: Client, name: str, body: Any, key: str | None, **headers: str) -> Any:
     extra = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
     extra.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
-    return Client().post(f"/api/v1/endpoints/{name}/score/", json.dumps(body), content_type="application/json", **extra)
+    return Client().post(
+        f"/api/v1/endpoints/{name}/score/", json.dumps(body), content_type="application/json", **extra
+    )
 
 
 def test_one_click_deploy_goes_healthy_with_parity_keys_and_consume_details(client, reference_run) -> None:
@@ -78,7 +82,10 @@ def test_one_click_deploy_goes_healthy_with_parity_keys_and_consume_details(clie
     assert [c["name"] for c in reply["input_schema"]][:2] == ["mean radius", "mean texture"]
     consume = reply["consume"]
     assert set(consume["samples"]) == {"curl", "python", "javascript"}
-    assert "Authorization: Bearer" in consume["samples"]["curl"] and "/score/breast-cancer" in consume["samples"]["python"]
+    assert (
+        "Authorization: Bearer" in consume["samples"]["curl"]
+        and "/score/breast-cancer" in consume["samples"]["python"]
+    )
     example = consume["example_request"]
     for key in keys.values():
         response = score(client, "breast-cancer", example, key)
@@ -91,8 +98,17 @@ def test_the_derived_graph_can_be_fetched_before_deploying(client, reference_run
     response = client.get(f"/api/v1/runs/{reference_run.pk}/inference-graph/")
     assert response.status_code == 200
     body = response.json()
-    assert {n["id"] for n in body["graph"]["nodes"]} == {"web_service_input", "clean", "normalize", "score", "web_service_output"}
-    assert body["graph"]["bindings"]["score"]["trained_model"]["source"] == {"node": "train", "port": "trained_model"}
+    assert {n["id"] for n in body["graph"]["nodes"]} == {
+        "web_service_input",
+        "clean",
+        "normalize",
+        "score",
+        "web_service_output",
+    }
+    assert body["graph"]["bindings"]["score"]["trained_model"]["source"] == {
+        "node": "train",
+        "port": "trained_model",
+    }
     assert body["label_columns"] == ["diagnosis"]
 
 
@@ -101,7 +117,9 @@ def test_a_run_without_a_trained_model_is_refused_with_the_reason(client, user) 
         user,
         g.graph([g.node("data", "data_input_output.enter_data_manually", data="x\n1\n")], []),
     )
-    response = client.post(f"/api/v1/runs/{run.pk}/deploy/", {"name": "nothing"}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/runs/{run.pk}/deploy/", {"name": "nothing"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "no_trained_model"
     assert "This run has no trained model" in response.json()["error"]["message"]
@@ -110,17 +128,26 @@ def test_a_run_without_a_trained_model_is_refused_with_the_reason(client, user) 
 
 def test_bad_names_and_other_workspaces_names_are_refused(client, reference_run, django_user_model) -> None:
     for name in ("Bad Name", "-x", "a" * 64, "", 7):
-        response = client.post(f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": name}, content_type="application/json")
+        response = client.post(
+            f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": name}, content_type="application/json"
+        )
         assert response.status_code == 400 and response.json()["error"]["field"] == "name", name
     deploy(client, reference_run, "taken")
     other = django_user_model.objects.create_user("other", password="a long test password")
     other_client = Client()
     other_client.force_login(other)
     other_run = completed_run(other, g.reference_graph())
-    response = other_client.post(f"/api/v1/runs/{other_run.pk}/deploy/", {"name": "taken"}, content_type="application/json")
+    response = other_client.post(
+        f"/api/v1/runs/{other_run.pk}/deploy/", {"name": "taken"}, content_type="application/json"
+    )
     assert response.status_code == 409
     assert other_client.get("/api/v1/endpoints/taken/").status_code == 404
-    assert other_client.post(f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": "x"}, content_type="application/json").status_code == 404
+    assert (
+        other_client.post(
+            f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_run_whose_scores_differ_fails_parity_showing_the_rows(client, reference_run) -> None:
@@ -135,7 +162,11 @@ def test_a_run_whose_scores_differ_fails_parity_showing_the_rows(client, referen
     parity = reply["deployment"]["parity"]
     assert not parity["ok"] and parity["rows_with_differences"] == 1
     difference = parity["differences"][0]
-    assert difference["row"] == 3 and difference["column"] == "Scored Probabilities" and difference["expected"] == 0.123
+    assert (
+        difference["row"] == 3
+        and difference["column"] == "Scored Probabilities"
+        and difference["expected"] == 0.123
+    )
     assert "mean radius" in difference["input"]
     assert "differ" in reply["status_reason"]
     response = score(client, "tampered", reply["consume"]["example_request"], reply["new_keys"]["primary"])
@@ -156,15 +187,26 @@ def test_redeploying_adds_versions_rollback_and_traffic_split(client, user, refe
     assert rolled.status_code == 200 and rolled.json()["traffic"] == {"1": 100}
     assert score(client, "versions", example, key)["X-Endpoint-Version"] == "1"
 
-    split = client.patch("/api/v1/endpoints/versions/", {"traffic": {"1": 70, "2": 30}}, content_type="application/json")
+    split = client.patch(
+        "/api/v1/endpoints/versions/", {"traffic": {"1": 70, "2": 30}}, content_type="application/json"
+    )
     assert split.status_code == 200 and split.json()["serving_versions"] == [1, 2]
-    answered = collections.Counter(score(client, "versions", example, key)["X-Endpoint-Version"] for _ in range(300))
+    answered = collections.Counter(
+        score(client, "versions", example, key)["X-Endpoint-Version"] for _ in range(300)
+    )
     assert set(answered) == {"1", "2"} and 150 <= answered["1"] <= 270, answered
     # Either version can be asked for by number.
     assert score(client, "versions", example, key, **{"X-Endpoint-Version": "2"})["X-Endpoint-Version"] == "2"
     assert score(client, "versions", example, key, **{"X-Endpoint-Version": "9"}).status_code == 404
 
-    for bad in ({"traffic": {"1": 50}}, {"traffic": {"1": 50, "3": 50}}, {"traffic": {"1": 40, "2": 40, "3": 20}}, {"version": 5}, {"nope": 1}, {"traffic": {"1": "100"}}):
+    for bad in (
+        {"traffic": {"1": 50}},
+        {"traffic": {"1": 50, "3": 50}},
+        {"traffic": {"1": 40, "2": 40, "3": 20}},
+        {"version": 5},
+        {"nope": 1},
+        {"traffic": {"1": "100"}},
+    ):
         response = client.patch("/api/v1/endpoints/versions/", bad, content_type="application/json")
         assert response.status_code == 400, (bad, response.content)
     assert Endpoint.objects.get(name="versions").traffic == {"1": 70, "2": 30}
@@ -175,7 +217,9 @@ def test_regenerated_keys_are_shown_once_and_the_old_key_stops_working(client, r
     old, secondary = reply["new_keys"]["primary"], reply["new_keys"]["secondary"]
     example = reply["consume"]["example_request"]
     assert score(client, "rotate", example, old).status_code == 200
-    response = client.post("/api/v1/endpoints/rotate/keys/", {"slot": "primary"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/endpoints/rotate/keys/", {"slot": "primary"}, content_type="application/json"
+    )
     assert response.status_code == 200
     new = response.json()["key"]
     assert new != old and response.json()["slot"] == "primary"
@@ -183,7 +227,12 @@ def test_regenerated_keys_are_shown_once_and_the_old_key_stops_working(client, r
     assert score(client, "rotate", example, new).status_code == 200
     assert score(client, "rotate", example, secondary).status_code == 200
     assert score(client, "rotate", example, None).status_code == 401
-    assert client.post("/api/v1/endpoints/rotate/keys/", {"slot": "tertiary"}, content_type="application/json").status_code == 400
+    assert (
+        client.post(
+            "/api/v1/endpoints/rotate/keys/", {"slot": "tertiary"}, content_type="application/json"
+        ).status_code
+        == 400
+    )
     assert new not in json.dumps(client.get("/api/v1/endpoints/rotate/").json())
 
 
@@ -192,12 +241,17 @@ def test_the_test_form_scores_with_the_session_and_csrf(reference_run, user) -> 
     client.force_login(user)
     csrf = client.get("/api/v1/auth/csrf/").json()["csrfToken"]
     response = client.post(
-        f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": "form"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+        f"/api/v1/runs/{reference_run.pk}/deploy/",
+        {"name": "form"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
     )
     example = response.json()["consume"]["example_request"]
     without = client.post("/api/v1/endpoints/form/score/", example, content_type="application/json")
     assert without.status_code == 403
-    ok = client.post("/api/v1/endpoints/form/score/", example, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
+    ok = client.post(
+        "/api/v1/endpoints/form/score/", example, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
     assert ok.status_code == 200 and "predictions" in ok.json()
 
 
@@ -216,8 +270,13 @@ def test_metrics_count_requests_errors_latency_and_drift(client, reference_run) 
     assert metrics["error_codes"] == {"missing_column": 1, "invalid_key": 1}
     version = metrics["versions"]["1"]
     assert version["totals"]["requests"] == 7 and version["totals"]["rows"] == 55
-    assert version["totals"]["p50_ms"] > 0 and version["totals"]["p99_ms"] >= version["totals"]["p95_ms"] >= version["totals"]["p50_ms"]
-    assert version["series"] and {"start", "requests", "p50_ms", "p95_ms", "p99_ms", "errors"} <= set(version["series"][0])
+    assert (
+        version["totals"]["p50_ms"] > 0
+        and version["totals"]["p99_ms"] >= version["totals"]["p95_ms"] >= version["totals"]["p50_ms"]
+    )
+    assert version["series"] and {"start", "requests", "p50_ms", "p95_ms", "p99_ms", "errors"} <= set(
+        version["series"][0]
+    )
     drift = metrics["drift"]["1"]
     assert drift["sample_rows"] == 55
     by_name = {f["name"]: f for f in drift["features"]}
@@ -232,7 +291,9 @@ def test_openapi_document_describes_the_input_schema_with_an_example(client, ref
     assert doc["openapi"].startswith("3.") and "/score/documented" in doc["paths"]
     row = doc["components"]["schemas"]["Row"]
     assert row["properties"]["mean radius"]["type"] == "number" and "diagnosis" not in row["properties"]
-    examples = doc["paths"]["/score/documented"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    examples = doc["paths"]["/score/documented"]["post"]["requestBody"]["content"]["application/json"][
+        "examples"
+    ]
     assert set(examples) == {"ours", "reference", "mlflow_records", "mlflow_split"}
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
@@ -241,24 +302,49 @@ def test_an_edited_inference_graph_is_deployed_after_its_own_parity_check(client
     derived = client.get(f"/api/v1/runs/{reference_run.pk}/inference-graph/").json()["graph"]
     edited = json.loads(json.dumps(derived))
     edited["nodes"].append(
-        {"id": "only", "module": "data_transformation.select_columns_in_dataset", "module_version": 1, "params": {"select_columns": ["Scored Labels"]}}
+        {
+            "id": "only",
+            "module": "data_transformation.select_columns_in_dataset",
+            "module_version": 1,
+            "params": {"select_columns": ["Scored Labels"]},
+        }
     )
     edited["edges"] = [e for e in edited["edges"] if e["target"] != "web_service_output"] + [
         {"source": "score", "source_port": "scored_dataset", "target": "only", "target_port": "dataset"},
-        {"source": "only", "source_port": "results_dataset", "target": "web_service_output", "target_port": "dataset"},
+        {
+            "source": "only",
+            "source_port": "results_dataset",
+            "target": "web_service_output",
+            "target_port": "dataset",
+        },
     ]
     reply = deploy(client, reference_run, "edited", graph=edited)
     assert reply["status"] == "healthy", reply["status_reason"]
-    response = score(client, "edited", {"Inputs": {"WebServiceInput0": reply["consume"]["example_request"]["inputs"]}}, reply["new_keys"]["primary"])
+    response = score(
+        client,
+        "edited",
+        {"Inputs": {"WebServiceInput0": reply["consume"]["example_request"]["inputs"]}},
+        reply["new_keys"]["primary"],
+    )
     assert list(response.json()["Results"]["WebServiceOutput0"][0]) == ["Scored Labels"]
 
     training = json.loads(json.dumps(derived))
-    training["nodes"].append({"id": "t", "module": "model_training.train_model", "module_version": 1, "params": {}})
-    response = client.post(f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": "edited", "graph": training}, content_type="application/json")
+    training["nodes"].append(
+        {"id": "t", "module": "model_training.train_model", "module_version": 1, "params": {}}
+    )
+    response = client.post(
+        f"/api/v1/runs/{reference_run.pk}/deploy/",
+        {"name": "edited", "graph": training},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "not_allowed_at_inference"
     forged = json.loads(json.dumps(derived))
     forged["bindings"]["score"]["trained_model"]["digest"] = "0" * 64
-    response = client.post(f"/api/v1/runs/{reference_run.pk}/deploy/", {"name": "edited", "graph": forged}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/runs/{reference_run.pk}/deploy/",
+        {"name": "edited", "graph": forged},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_binding"
 
 
@@ -269,4 +355,7 @@ def test_versions_list_their_graphs_and_an_endpoint_can_be_deleted(client, refer
     assert client.get("/api/v1/endpoints/").json()[0]["name"] == "gone"
     assert client.delete("/api/v1/endpoints/gone/").status_code == 204
     assert not EndpointVersion.objects.exists()
-    assert Client().post("/api/v1/endpoints/gone/score/", "{}", content_type="application/json").status_code == 404
+    assert (
+        Client().post("/api/v1/endpoints/gone/score/", "{}", content_type="application/json").status_code
+        == 404
+    )

@@ -25,7 +25,9 @@ COLUMNS = [
 ]
 
 
-def synthetic(graph: dict[str, Any], status: str = "completed", skip_outputs: tuple[tuple[str, str], ...] = ()) -> tuple[RunView, Any]:
+def synthetic(
+    graph: dict[str, Any], status: str = "completed", skip_outputs: tuple[tuple[str, str], ...] = ()
+) -> tuple[RunView, Any]:
     """Every node 'ran': each output port has a digest '<node>.<port>', tables have COLUMNS (plus the score
     columns after a scorer); models read x and y and predict 'label'; transformations read x."""
     steps = {}
@@ -37,7 +39,11 @@ def synthetic(graph: dict[str, Any], status: str = "completed", skip_outputs: tu
                 continue
             outputs[port.name] = f"{node['id']}.{port.name}"
             if port.type == PortType.DATASET:
-                extra = [{"name": "Scored Labels", "type": "string", "is_score": True}] if role_of(module)[0] == Role.SCORER else []
+                extra = (
+                    [{"name": "Scored Labels", "type": "string", "is_score": True}]
+                    if role_of(module)[0] == Role.SCORER
+                    else []
+                )
                 schemas[port.name] = {"rows": 10, "columns": COLUMNS + extra}
         steps[node["id"]] = StepView(node["id"], module.key, "completed", outputs, schemas)
 
@@ -51,14 +57,18 @@ def synthetic(graph: dict[str, Any], status: str = "completed", skip_outputs: tu
     return RunView("synthetic", status, graph, steps), load
 
 
-def chain(*middle: dict[str, Any], learner: str = "classification.two_class_logistic_regression") -> dict[str, Any]:
+def chain(
+    *middle: dict[str, Any], learner: str = "classification.two_class_logistic_regression"
+) -> dict[str, Any]:
     """data -> middle... -> split -> train/score -> evaluate."""
     nodes = [g.node("data", "data_input_output.enter_data_manually", data="x,y,label\n1,2,a\n"), *middle]
     edges = []
     previous = ("data", "dataset")
     for node in middle:
         module = get_module(node["module"])
-        edges.append(g.edge(*previous, node["id"], next(p.name for p in module.inputs if p.type == PortType.DATASET)))
+        edges.append(
+            g.edge(*previous, node["id"], next(p.name for p in module.inputs if p.type == PortType.DATASET))
+        )
         previous = (node["id"], next(p.name for p in module.outputs if p.type == PortType.DATASET))
     base = g.trained([], edges, previous, "label", learner)
     return g.graph(nodes + base["nodes"], base["edges"])
@@ -123,7 +133,9 @@ def test_clip_values_is_stateless_only_with_constant_thresholds_and_fixed_substi
     assert role_of(clip, clip.validate_params({"threshold": "Percentile"}))[0] == Role.STATEFUL
     assert role_of(clip, clip.validate_params({"substitute_value_for_peaks": "Mean"}))[0] == Role.STATEFUL
     # A substitute for the side that is not clipped does not matter.
-    assert role_of(clip, clip.validate_params({"substitute_value_for_subpeaks": "Median"}))[0] == Role.STATELESS
+    assert (
+        role_of(clip, clip.validate_params({"substitute_value_for_subpeaks": "Median"}))[0] == Role.STATELESS
+    )
 
 
 # -- refusals ---------------------------------------------------------------------------------------------------
@@ -164,7 +176,9 @@ def test_find_scoring_nodes_refuses_a_model_that_is_never_used_to_score() -> Non
         (g.node("clip", "data_transformation.clip_values", substitute_value_for_peaks="Median"), "median"),
     ],
 )
-def test_refuse_stateful_nodes_names_the_node_that_learns_without_a_transformation(node: dict, why: str) -> None:
+def test_refuse_stateful_nodes_names_the_node_that_learns_without_a_transformation(
+    node: dict, why: str
+) -> None:
     error = refused(chain(node))
     assert error.code == "stateful_node" and error.node == "clip"
     assert "'Clip Values' (clip) learns state but has no transformation output" in error.message
@@ -238,14 +252,19 @@ def test_trained_models_and_fitted_transformations_are_bound_to_the_runs_digests
     assert bindings["score"]["trained_model"]["digest"] == steps["train"].outputs["trained_model"]
     assert bindings["score"]["trained_model"]["source"] == {"node": "train", "port": "trained_model"}
     assert bindings["clean"]["transformation"]["digest"] == steps["clean"].outputs["cleaning_transformation"]
-    assert bindings["normalize"]["transformation"]["digest"] == steps["normalize"].outputs["transformation_function"]
+    assert (
+        bindings["normalize"]["transformation"]["digest"]
+        == steps["normalize"].outputs["transformation_function"]
+    )
     assert reference.inference.graph["bindings"] == bindings
 
 
 def test_the_input_schema_is_what_the_model_reads_without_the_label(reference) -> None:
     schema = reference.inference.input_schema
     names = [c["name"] for c in schema]
-    model = reference.artifacts.load("trained_model", reference.inference.bindings["score"]["trained_model"]["digest"])
+    model = reference.artifacts.load(
+        "trained_model", reference.inference.bindings["score"]["trained_model"]["digest"]
+    )
     assert names == model.feature_columns
     assert "diagnosis" not in names and reference.inference.label_columns == ["diagnosis"]
     assert {c["type"] for c in schema} == {"double"}
@@ -254,7 +273,9 @@ def test_the_input_schema_is_what_the_model_reads_without_the_label(reference) -
 
 
 def test_columns_dropped_before_the_model_are_not_asked_for() -> None:
-    dep = cached("selected", lambda: g.selected_columns(["mean radius", "mean texture", "worst area", "diagnosis"]))
+    dep = cached(
+        "selected", lambda: g.selected_columns(["mean radius", "mean texture", "worst area", "diagnosis"])
+    )
     assert [c["name"] for c in dep.inference.input_schema] == ["mean radius", "mean texture", "worst area"]
     # Select Columns names the label: it is fed as a missing column and never returned.
     assert dep.plan.placeholders == ["diagnosis"] and dep.parity["ok"], dep.parity
@@ -326,7 +347,13 @@ def test_nodes_after_scoring_are_kept_and_the_output_follows_the_last(reference)
     base = g.reference_graph()
     graph = g.with_extra_nodes(
         base,
-        [g.node("only_scores", "data_transformation.select_columns_in_dataset", select_columns=["Scored Labels"])],
+        [
+            g.node(
+                "only_scores",
+                "data_transformation.select_columns_in_dataset",
+                select_columns=["Scored Labels"],
+            )
+        ],
         [g.edge("score", "scored_dataset", "only_scores", "dataset")],
     )
     run, load = synthetic(graph)
@@ -411,7 +438,11 @@ def test_bypass_rewires_chained_pass_through_nodes_to_their_source() -> None:
     d = _state(graph, "bypass_pass_through_nodes")
     into_score = [e for e in d.data_edges if e["target"] == "score"]
     assert [(e["source"], e["source_port"]) for e in into_score] == [("data", "dataset")]
-    assert {n for n, r in d.removed.items() if r["rule"] == "bypass_pass_through"} == {"sample", "smote", "split"}
+    assert {n for n, r in d.removed.items() if r["rule"] == "bypass_pass_through"} == {
+        "sample",
+        "smote",
+        "split",
+    }
 
 
 def test_keep_request_path_drops_branches_that_do_not_lead_to_a_score() -> None:

@@ -39,13 +39,21 @@ def test_every_request_format_gives_the_same_scores(reference, memory_endpoint) 
     assert status == 200 and named == ours
     status, records = call(state, key, {"dataframe_records": rows})
     assert status == 200 and records == ours
-    split = {"dataframe_split": {"columns": columns, "data": [[r[c] for c in columns] for r in rows], "index": [0, 1, 2]}}
+    split = {
+        "dataframe_split": {
+            "columns": columns,
+            "data": [[r[c] for c in columns] for r in rows],
+            "index": [0, 1, 2],
+        }
+    }
     status, mlflow_split = call(state, key, split)
     assert status == 200 and mlflow_split == ours
     status, theirs = call(state, key, {"Inputs": {"WebServiceInput0": rows}, "GlobalParameters": {}})
     assert status == 200 and set(theirs) == {"Results"}
     results = theirs["Results"]["WebServiceOutput0"]
-    assert [{k: r[k] for k in ("Scored Labels", "Scored Probabilities")} for r in results] == ours["predictions"]
+    assert [{k: r[k] for k in ("Scored Labels", "Scored Probabilities")} for r in results] == ours[
+        "predictions"
+    ]
     # The reference format echoes the (transformed) input columns too, like the reference product.
     assert set(columns) <= set(results[0])
 
@@ -54,7 +62,9 @@ def test_the_reference_format_uses_isnan_for_missing_values_both_ways(reference,
     state, key = memory_endpoint(reference)
     row = rows_of(reference, 1)[0]
     status, with_null = call(state, key, {"inputs": [{**row, "mean radius": None}]})
-    status2, with_isnan = call(state, key, {"Inputs": {"WebServiceInput0": [{**row, "mean radius": {"isNan": True}}]}})
+    status2, with_isnan = call(
+        state, key, {"Inputs": {"WebServiceInput0": [{**row, "mean radius": {"isNan": True}}]}}
+    )
     assert status == status2 == 200
     scored = with_isnan["Results"]["WebServiceOutput0"][0]
     assert scored["Scored Probabilities"] == with_null["predictions"][0]["Scored Probabilities"]
@@ -67,7 +77,9 @@ def test_the_reference_format_uses_isnan_for_missing_values_both_ways(reference,
 def test_missing_values_in_the_reply_are_isnan_in_the_reference_format(penguins, memory_endpoint) -> None:
     state, key = memory_endpoint(penguins)
     row = rows_of(penguins, 1)[0]
-    status, body = call(state, key, {"Inputs": {"WebServiceInput0": [{**row, "year": 2008}]}, "GlobalParameters": {}})
+    status, body = call(
+        state, key, {"Inputs": {"WebServiceInput0": [{**row, "year": 2008}]}, "GlobalParameters": {}}
+    )
     assert status == 200
     out = body["Results"]["WebServiceOutput0"][0]
     assert "species" not in out and {"Scored Labels", "Scored Probabilities_Adelie"} <= set(out)
@@ -84,7 +96,9 @@ def test_integers_are_accepted_for_numbers_and_whole_floats_for_integers(penguin
 def test_extra_columns_are_ignored(reference, memory_endpoint) -> None:
     state, key = memory_endpoint(reference)
     row = rows_of(reference, 1)[0]
-    assert call(state, key, {"inputs": [{**row, "diagnosis": "benign", "note": [1, 2]}]}) == call(state, key, {"inputs": [row]})
+    assert call(state, key, {"inputs": [{**row, "diagnosis": "benign", "note": [1, 2]}]}) == call(
+        state, key, {"inputs": [row]}
+    )
 
 
 # -- keys ----------------------------------------------------------------------------------------------------
@@ -144,15 +158,38 @@ def malformed(row: dict[str, Any]) -> list[tuple[str, bytes, int, str]]:
         ("reference: no inputs", {"Inputs": {}}, 400, "missing_input"),
         ("reference: unknown input", {"Inputs": {"WebServiceInput9": [row]}}, 400, "unknown_input"),
         ("reference: rows are text", {"Inputs": {"WebServiceInput0": "x"}}, 400, "invalid_rows"),
-        ("reference: GlobalParameters is text", {"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": "x"}, 400, "invalid_parameters"),
-        ("reference: unknown parameter", {"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": {"p": 1}}, 400, "unknown_parameter"),
+        (
+            "reference: GlobalParameters is text",
+            {"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": "x"},
+            400,
+            "invalid_parameters",
+        ),
+        (
+            "reference: unknown parameter",
+            {"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": {"p": 1}},
+            400,
+            "unknown_parameter",
+        ),
         ("mlflow: records not a list", {"dataframe_records": {"a": 1}}, 400, "invalid_rows"),
         ("mlflow: split without data", {"dataframe_split": {"columns": list(row)}}, 400, "invalid_split"),
-        ("mlflow: split columns not text", {"dataframe_split": {"columns": [1, 2], "data": [[1, 2]]}}, 400, "invalid_split"),
-        ("mlflow: split row of the wrong length", {"dataframe_split": {"columns": list(row), "data": [[1.0]]}}, 400, "invalid_row"),
+        (
+            "mlflow: split columns not text",
+            {"dataframe_split": {"columns": [1, 2], "data": [[1, 2]]}},
+            400,
+            "invalid_split",
+        ),
+        (
+            "mlflow: split row of the wrong length",
+            {"dataframe_split": {"columns": list(row), "data": [[1.0]]}},
+            400,
+            "invalid_row",
+        ),
         ("too many rows", {"inputs": [row] * (runtime.MAX_ROWS + 1)}, 413, "too_many_rows"),
     ]
-    return [(name, body if isinstance(body, bytes) else json.dumps(body).encode(), status, code) for name, body, status, code in cases]
+    return [
+        (name, body if isinstance(body, bytes) else json.dumps(body).encode(), status, code)
+        for name, body, status, code in cases
+    ]
 
 
 def test_forty_malformed_payloads_each_get_a_clear_4xx(reference, memory_endpoint) -> None:
@@ -178,7 +215,11 @@ def test_validation_errors_name_the_row_and_the_column(reference, memory_endpoin
     assert "Row 2" in body["error"]["message"] and "'worst area'" in body["error"]["message"]
     rows[2] = {k: v for k, v in rows[2].items() if k != "mean texture"}
     status, body = call(state, key, {"dataframe_records": rows})
-    assert body["error"] | {} and body["error"]["code"] == "missing_column" and body["error"]["field"] == "mean texture"
+    assert (
+        body["error"] | {}
+        and body["error"]["code"] == "missing_column"
+        and body["error"]["field"] == "mean texture"
+    )
 
 
 def test_text_columns_refuse_numbers_and_integers_refuse_fractions(penguins, memory_endpoint) -> None:
@@ -228,7 +269,13 @@ def request(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
 
 def test_the_asgi_route_scores_and_says_which_version_and_path_answered(asgi) -> None:
     app, inner, key, row = asgi
-    response = request(app, "POST", "/score/memory-endpoint", json={"inputs": [row]}, headers={"Authorization": f"Bearer {key}"})
+    response = request(
+        app,
+        "POST",
+        "/score/memory-endpoint",
+        json={"inputs": [row]},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert response.status_code == 200, response.text
     assert response.headers["x-endpoint-version"] == "1" and response.headers["x-scoring-path"] == "fast"
     assert response.headers["access-control-allow-origin"] == "*"
@@ -243,16 +290,32 @@ def test_the_asgi_route_refuses_what_it_cannot_score_with_json_errors(asgi) -> N
     big = b'{"inputs": [' + b" " * (runtime.MAX_BODY_BYTES + 10) + b"]}"
     checks = [
         (request(app, "GET", "/score/memory-endpoint"), 405, "method_not_allowed"),
-        (request(app, "POST", "/score/Not_A_Name", json={"inputs": [row]}, headers=auth), 404, "unknown_endpoint"),
+        (
+            request(app, "POST", "/score/Not_A_Name", json={"inputs": [row]}, headers=auth),
+            404,
+            "unknown_endpoint",
+        ),
         (request(app, "POST", "/score/memory-endpoint", content=big, headers=auth), 413, "body_too_large"),
         (
-            request(app, "POST", "/score/memory-endpoint", content=b"<xml/>", headers={**auth, "Content-Type": "application/xml"}),
+            request(
+                app,
+                "POST",
+                "/score/memory-endpoint",
+                content=b"<xml/>",
+                headers={**auth, "Content-Type": "application/xml"},
+            ),
             415,
             "unsupported_media_type",
         ),
         (request(app, "POST", "/score/memory-endpoint", json={"inputs": [row]}), 401, "missing_key"),
         (
-            request(app, "POST", "/score/memory-endpoint", json={"inputs": [row]}, headers={**auth, "X-Endpoint-Version": "x"}),
+            request(
+                app,
+                "POST",
+                "/score/memory-endpoint",
+                json={"inputs": [row]},
+                headers={**auth, "X-Endpoint-Version": "x"},
+            ),
             400,
             "invalid_version",
         ),
@@ -269,7 +332,9 @@ def test_a_streamed_body_past_the_limit_is_cut_off_with_413(asgi) -> None:
         for _ in range(runtime.MAX_BODY_BYTES // (1 << 20) + 2):
             yield b" " * (1 << 20)
 
-    response = request(app, "POST", "/score/memory-endpoint", content=chunks(), headers={"Authorization": f"Bearer {key}"})
+    response = request(
+        app, "POST", "/score/memory-endpoint", content=chunks(), headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == 413
 
 

@@ -57,9 +57,13 @@ def source_rows(run: dict[str, Any], schema: list[dict[str, str]]) -> list[dict[
     return source_records(table, [c["name"] for c in schema])
 
 
-def test_scoring_keeps_working_while_the_celery_worker_is_stopped(engine_api, child_env, worker_log_dir, live_server_url) -> None:
+def test_scoring_keeps_working_while_the_celery_worker_is_stopped(
+    engine_api, child_env, worker_log_dir, live_server_url
+) -> None:
     name = f"no-worker-{time.time_ns()}"
-    worker = services.start_worker(child_env, ("cpu",), concurrency=1, name=name, log_path=worker_log_dir / "no-worker.log")
+    worker = services.start_worker(
+        child_env, ("cpu",), concurrency=1, name=name, log_path=worker_log_dir / "no-worker.log"
+    )
     try:
         services.wait_for_worker(celery_app, name, proc=worker)
         run = train(engine_api, g.reference_graph())
@@ -76,7 +80,9 @@ def test_scoring_keeps_working_while_the_celery_worker_is_stopped(engine_api, ch
         assert response.status_code == 200, response.text
 
 
-def test_deploy_then_score_over_http_gives_exactly_the_runs_predictions(engine_api, celery_worker, live_server_url) -> None:
+def test_deploy_then_score_over_http_gives_exactly_the_runs_predictions(
+    engine_api, celery_worker, live_server_url
+) -> None:
     run = train(engine_api, g.reference_graph())
     body = deploy(engine_api.client, run["id"], "same-as-run")
     key = body["new_keys"]["primary"]
@@ -115,20 +121,34 @@ def test_every_request_format_over_http(engine_api, celery_worker, live_server_u
     assert len(ours["predictions"]) == 4 and ours["version"] == 1
     records = post(live_server_url, "formats", {"dataframe_records": rows}, key).json()
     split = post(
-        live_server_url, "formats", {"dataframe_split": {"columns": columns, "data": [[r[c] for c in columns] for r in rows]}}, key
+        live_server_url,
+        "formats",
+        {"dataframe_split": {"columns": columns, "data": [[r[c] for c in columns] for r in rows]}},
+        key,
     ).json()
     assert records == split == ours
-    theirs = post(live_server_url, "formats", {"Inputs": {"WebServiceInput0": rows}, "GlobalParameters": {}}, key)
+    theirs = post(
+        live_server_url, "formats", {"Inputs": {"WebServiceInput0": rows}, "GlobalParameters": {}}, key
+    )
     assert theirs.status_code == 200
     results = theirs.json()["Results"]["WebServiceOutput0"]
     assert [r["Scored Labels"] for r in results] == [p["Scored Labels"] for p in ours["predictions"]]
-    with_nan = post(live_server_url, "formats", {"Inputs": {"WebServiceInput0": [{**rows[0], "sex": {"isNan": True}}]}}, key)
+    with_nan = post(
+        live_server_url,
+        "formats",
+        {"Inputs": {"WebServiceInput0": [{**rows[0], "sex": {"isNan": True}}]}},
+        key,
+    )
     assert with_nan.status_code == 200
     bad = post(live_server_url, "formats", {"inputs": [{**rows[0], "year": "2008"}]}, key)
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "year" and bad.json()["error"]["row"] == 0
+    assert (
+        bad.status_code == 400 and bad.json()["error"]["field"] == "year" and bad.json()["error"]["row"] == 0
+    )
 
 
-def test_key_rotation_rollback_and_traffic_reach_the_server_process(engine_api, celery_worker, live_server_url) -> None:
+def test_key_rotation_rollback_and_traffic_reach_the_server_process(
+    engine_api, celery_worker, live_server_url
+) -> None:
     first = train(engine_api, g.reference_graph())
     body = deploy(engine_api.client, first["id"], "live-versions")
     old_key = body["new_keys"]["primary"]
@@ -136,7 +156,9 @@ def test_key_rotation_rollback_and_traffic_reach_the_server_process(engine_api, 
     assert post(live_server_url, "live-versions", example, old_key).status_code == 200
     second = train(engine_api, g.reference_graph("MinMax"))
     deploy(engine_api.client, second["id"], "live-versions")
-    new_key = engine_api.client.post("/api/v1/endpoints/live-versions/keys/", {"slot": "primary"}, content_type="application/json").json()["key"]
+    new_key = engine_api.client.post(
+        "/api/v1/endpoints/live-versions/keys/", {"slot": "primary"}, content_type="application/json"
+    ).json()["key"]
 
     def eventually(check: Any, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -146,16 +168,34 @@ def test_key_rotation_rollback_and_traffic_reach_the_server_process(engine_api, 
 
     eventually(lambda: post(live_server_url, "live-versions", example, old_key).status_code == 401)
     assert post(live_server_url, "live-versions", example, new_key).headers["x-endpoint-version"] == "2"
-    engine_api.client.patch("/api/v1/endpoints/live-versions/", {"version": 1}, content_type="application/json")
-    eventually(lambda: post(live_server_url, "live-versions", example, new_key).headers.get("x-endpoint-version") == "1")
-    engine_api.client.patch("/api/v1/endpoints/live-versions/", {"traffic": {"1": 50, "2": 50}}, content_type="application/json")
-    eventually(lambda: {post(live_server_url, "live-versions", example, new_key).headers["x-endpoint-version"] for _ in range(40)} == {"1", "2"})
+    engine_api.client.patch(
+        "/api/v1/endpoints/live-versions/", {"version": 1}, content_type="application/json"
+    )
+    eventually(
+        lambda: (
+            post(live_server_url, "live-versions", example, new_key).headers.get("x-endpoint-version") == "1"
+        )
+    )
+    engine_api.client.patch(
+        "/api/v1/endpoints/live-versions/", {"traffic": {"1": 50, "2": 50}}, content_type="application/json"
+    )
+    eventually(
+        lambda: (
+            {
+                post(live_server_url, "live-versions", example, new_key).headers["x-endpoint-version"]
+                for _ in range(40)
+            }
+            == {"1", "2"}
+        )
+    )
     assert post(live_server_url, "live-versions", example, None).status_code == 401
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_sixty_seconds_at_eight_connections_without_a_single_non_2xx(engine_api, celery_worker, live_server_url) -> None:
+def test_sixty_seconds_at_eight_connections_without_a_single_non_2xx(
+    engine_api, celery_worker, live_server_url
+) -> None:
     run = train(engine_api, g.reference_graph())
     body = deploy(engine_api.client, run["id"], "under-load")
     key = body["new_keys"]["primary"]
@@ -181,3 +221,56 @@ def test_sixty_seconds_at_eight_connections_without_a_single_non_2xx(engine_api,
             break
         time.sleep(0.5)
     assert metrics["totals"]["requests"] >= result.requests and metrics["totals"]["errors"] == 0
+
+
+def test_batch_scoring_a_registered_dataset_makes_a_new_dataset_version(
+    engine_api, celery_worker, live_server_url
+) -> None:
+    from designer.datasets import services as datasets
+    from designer.runs.models import Run
+
+    run = train(engine_api, g.reference_graph())
+    body = deploy(engine_api.client, run["id"], "batch")
+    owner = Run.objects.select_related("workspace", "created_by").get(pk=run["id"])
+    table = store.load_value("dataset", steps_by_node(run)["import"]["outputs"]["results_dataset"])
+    patients = datasets.create_version(owner.workspace, "patients", table, user=owner.created_by)
+    broken = datasets.create_version(
+        owner.workspace,
+        "patients without radius",
+        table.with_frame(table.df.drop(columns=["mean radius"])),
+        user=owner.created_by,
+    )
+
+    def run_job(reference: str) -> dict[str, Any]:
+        response = engine_api.client.post(
+            "/api/v1/endpoints/batch/batch/",
+            {"dataset": reference, "output_name": "patients scored"},
+            content_type="application/json",
+        )
+        assert response.status_code == 202, response.content
+        job = response.json()
+        deadline = time.monotonic() + 120
+        while job["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+            job = engine_api.client.get(f"/api/v1/endpoints/batch/batch/{job['id']}/").json()
+        return job
+
+    job = run_job(patients.reference)
+    assert job["status"] == "completed" and job["rows"] == 569, job
+    scored = datasets.load_table(datasets.resolve_reference(owner.workspace_id, job["output_dataset"]))
+    assert {"Scored Labels", "Scored Probabilities"} <= set(scored.columns) and len(scored) == 569
+    rows = source_rows(run, body["input_schema"])
+    online = post(live_server_url, "batch", {"inputs": rows}, body["new_keys"]["primary"]).json()[
+        "predictions"
+    ]
+    assert scored.df["Scored Probabilities"].tolist() == [p["Scored Probabilities"] for p in online]
+
+    failed = run_job(broken.reference)
+    assert failed["status"] == "failed" and "'mean radius'" in failed["error"]
+    listed = engine_api.client.get("/api/v1/endpoints/batch/batch/").json()
+    assert {j["id"] for j in listed} == {job["id"], failed["id"]}
+    unknown = engine_api.client.post(
+        "/api/v1/endpoints/batch/batch/", {"dataset": "nope"}, content_type="application/json"
+    )
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "dataset"

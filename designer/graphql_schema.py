@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 from designer.catalog import services as catalog
 from designer.graphs.models import Pipeline
+from designer.registry.graphql import RegistryQuery
 from designer.runs import engine
 from designer.runs.models import Run
 from designer.workspaces.services import can_write, scope_to_user
@@ -91,7 +92,7 @@ def _runs(user):
     )
 
 
-class Query(graphene.ObjectType):
+class Query(RegistryQuery, graphene.ObjectType):
     modules = graphene.List(graphene.NonNull(ModuleType), required=True)
     pipelines = graphene.List(
         graphene.NonNull(PipelineType), required=True, first=graphene.Int(default_value=50)

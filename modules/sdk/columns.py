@@ -100,7 +100,10 @@ def resolve_columns(table: DataTable, selection: dict[str, Any] | None, paramete
     chosen: set[str] = set(table.columns) if rules[0]["op"] == "exclude" else set()
     for rule in rules:
         names = rule.get("names", [])
-        if rule["kind"] == "names":
+        # Excluding a column that is not there removes nothing; it matters at scoring time, where an
+        # inference graph's input holds only the columns the model needs (design-time validation still
+        # reports an unknown name). Including one that is not there is an error.
+        if rule["kind"] == "names" and rule["op"] == "include":
             table.require_columns(names, parameter=parameter)
         hits = {c for c in table.columns if _matches(table, c, rule["kind"], names)}
         chosen = chosen | hits if rule["op"] == "include" else chosen - hits

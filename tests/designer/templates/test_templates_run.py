@@ -68,6 +68,21 @@ def test_template_runs_and_reaches_its_key_metric(template, engine_api, celery_w
     else:
         assert reached < baseline, (reached, baseline)
     _check_extras(template.slug, finished)
+    if template.deployable:
+        _deploy_and_score(engine_api.client, template.slug, run["id"])
+
+
+def _deploy_and_score(client: Any, slug: str, run_id: str) -> None:
+    """One click deploys the trained run (its parity check passes), and the endpoint scores a row."""
+    deployed = client.post(f"/api/v1/runs/{run_id}/deploy/", {"name": slug}, content_type="application/json")
+    assert deployed.status_code == 201, deployed.content
+    body = deployed.json()
+    assert body["deployment"]["status"] == "healthy", body["deployment"]
+    example = body["consume"]["example_request"]
+    scored = client.post(f"/api/v1/endpoints/{slug}/score/", example, content_type="application/json")
+    assert scored.status_code == 200, scored.content
+    predictions = scored.json()["predictions"]
+    assert len(predictions) == len(example["inputs"]) >= 1
 
 
 def _check_extras(slug: str, run: Any) -> None:

@@ -1,0 +1,2 @@
+"""The model registry: trained-model outputs of runs registered under a name, with versions, lineage and
+portable bundles."""

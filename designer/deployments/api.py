@@ -332,7 +332,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
             raise _api_error(exc) from None
         return Response(services.job_summary(job), status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="endpoints_batch_job_retrieve", responses={200: dict})
     @action(detail=True, methods=["get"], url_path=r"batch/(?P<pk>[0-9a-f-]{36})")
     def batch_job(self, request: Request, name: str | None = None, pk: str = "") -> Response:
         job = self.get_object().batch_jobs.filter(pk=pk).first()

@@ -174,7 +174,10 @@ class CleanMissingData(Module):
     def infer_output_schemas(cls, params: dict[str, Any], input_schemas: dict[str, Any]) -> dict[str, Any]:
         # Substituting a value or dropping rows keeps the columns; the other modes may drop all-missing
         # columns or add indicators, which depends on the data.
-        if params["cleaning_mode"] in (CUSTOM, REMOVE_ROW) and not params["generate_missing_value_indicator_column"]:
+        if (
+            params["cleaning_mode"] in (CUSTOM, REMOVE_ROW)
+            and not params["generate_missing_value_indicator_column"]
+        ):
             return {"cleaned_dataset": input_schemas.get("dataset")}
         return {}
 

@@ -312,8 +312,12 @@ def test_a_300_node_pipeline_opens_and_drags(page: Page, live_server_url: str, d
             params = {"data_source": "Sample dataset", "sample_dataset": "iris"} if module == IMPORT else {}
             nodes.append({"id": node_id, "module": module, "module_version": 1, "params": params})
             ui[node_id] = {"x": (chain % 20) * 280, "y": (chain // 20) * 420 + step * 130}
-        edges.append({"source": ids[0], "source_port": "results_dataset", "target": ids[1], "target_port": "dataset"})
-        edges.append({"source": ids[1], "source_port": "results_dataset", "target": ids[2], "target_port": "dataset"})
+        edges.append(
+            {"source": ids[0], "source_port": "results_dataset", "target": ids[1], "target_port": "dataset"}
+        )
+        edges.append(
+            {"source": ids[1], "source_port": "results_dataset", "target": ids[2], "target_port": "dataset"}
+        )
     graph = {"schema_version": 1, "nodes": nodes, "edges": edges, "ui": ui}
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     response = page.request.post(
@@ -377,7 +381,11 @@ def test_an_uploaded_dataset_is_in_the_palette(page: Page, live_server_url: str,
     response = page.request.post(
         f"{live_server_url}/api/v1/datasets/",
         multipart={
-            "file": {"name": "flowers.csv", "mimeType": "text/csv", "buffer": b"petal,width,kind\n1.4,0.2,a\n4.7,1.4,b\n"},
+            "file": {
+                "name": "flowers.csv",
+                "mimeType": "text/csv",
+                "buffer": b"petal,width,kind\n1.4,0.2,a\n4.7,1.4,b\n",
+            },
             "name": "My flowers",
         },
         headers={"X-CSRFToken": csrf},

@@ -168,7 +168,9 @@ def test_deleting_a_workspace_takes_its_publications_schedules_and_runs(api, use
     publish(api, pipeline_id, name="doomed")
     assert run(api, "doomed").status_code == 201
     schedule = api.post(
-        "/api/v1/schedules/", {"pipeline_endpoint": "doomed", "cron": "@daily"}, content_type="application/json"
+        "/api/v1/schedules/",
+        {"pipeline_endpoint": "doomed", "cron": "@daily"},
+        content_type="application/json",
     ).json()
     assert api.delete(f"/api/v1/workspaces/{team.pk}/").status_code == 204
     assert not PublishedPipeline.objects.exists() and not Schedule.objects.exists()

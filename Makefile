@@ -55,13 +55,17 @@ lint: install frontend/node_modules/.installed
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test --silent
 
+# Browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop running
+# in the test thread, which the asyncio-based tests of other suites cannot share.
 test-python: install frontend system-packages
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m browser
 
 # The integration tests again, on the machine's PostgreSQL and Redis (skipped when they are absent).
 test-services: install frontend system-packages
 	@if $(PY) -c "import socket,sys; [socket.create_connection(a, 1).close() for a in (('127.0.0.1',5432),('127.0.0.1',6379))]" 2>/dev/null; then \
-		DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) -m pytest -m "integration" ; \
+		DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) -m pytest -m "integration and not browser" && \
+		DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) -m pytest -m browser ; \
 	else echo "test-services: PostgreSQL or Redis is not listening on 127.0.0.1; skipped"; fi
 
 test: lint test-frontend test-python test-services

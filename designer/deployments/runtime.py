@@ -64,6 +64,9 @@ class EndpointRuntime:
     digests: tuple[str, ...]
     versions: dict[int, VersionRuntime]
     traffic: list[tuple[float, int]]  # (cumulative percentage, version number)
+    # With the id, which endpoint this is: a deleted endpoint's name and even its id can come back
+    # (a flushed test database reuses ids), and its revision starts at 1 again.
+    created_at: str = ""
     checked_at: float = field(default_factory=time.monotonic)
     # Keys that matched a digest since this state was loaded (a key change loads a new state).
     accepted: set[str] = field(default_factory=set)
@@ -168,14 +171,20 @@ class Registry:
         close_old_connections()
         row = (
             Endpoint.objects.filter(name=name)
-            .values("id", "workspace_id", "revision", "status", "traffic")
+            .values("id", "workspace_id", "revision", "status", "traffic", "created_at")
             .first()
         )
         if row is None:
             self._endpoints.pop(name, None)
             return None
         previous = self._endpoints.get(name)
-        if previous is not None and previous.revision == row["revision"] and previous.id == row["id"]:
+        incarnation = row["created_at"].isoformat()
+        if (
+            previous is not None
+            and previous.revision == row["revision"]
+            and previous.id == row["id"]
+            and previous.created_at == incarnation
+        ):
             previous.checked_at = time.monotonic()
             return previous
         digests = tuple(EndpointKey.objects.filter(endpoint_id=row["id"]).values_list("digest", flat=True))
@@ -199,6 +208,7 @@ class Registry:
             digests=digests,
             versions=versions,
             traffic=traffic,
+            created_at=incarnation,
         )
         self._endpoints[name] = state
         return state

@@ -202,20 +202,9 @@ class BubblewrapRunner:
                 args += ["--ro-bind", str(path), str(path)]
         for name in ETC_ENTRIES:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        # bwrap makes the folders leading to a mount point private (0700): the script's user could not
-        # walk through them, so create them readable first.
-        python_paths = self.python_paths()
-        for folder in _ancestors([*python_paths, Path(SANDBOX_CHILD_PROGRAM)]):
-            args += ["--perms", "0755", "--dir", str(folder)]
-        for path in python_paths:
-            args += ["--ro-bind", str(path), str(path)]
-        args += ["--ro-bind", str(CHILD_PROGRAM), SANDBOX_CHILD_PROGRAM]
+        # The script's /tmp and /dev/shm first: a Python environment that lives under /tmp (a checkout
+        # in a temporary folder) is then mounted on top of them instead of being hidden by them.
         args += ["--proc", "/proc", "--dev", "/dev"]
-        # /tmp and /dev/shm are folders of the step's own folder, on disk: what a script keeps there
-        # counts against its disk limit, and nothing it writes can take the machine's memory (tmpfs).
-        # No --chdir: as root, bwrap has no right to enter a folder that the script's user owns; the
-        # child program changes into it itself.
-        args += ["--bind", str(workdir), SANDBOX_WORKDIR]
         args += [
             "--bind",
             str(workdir / PRIVATE_TMP),
@@ -224,6 +213,20 @@ class BubblewrapRunner:
             str(workdir / PRIVATE_SHM),
             "/dev/shm",
         ]
+        # bwrap makes the folders leading to a mount point private (0700): the script's user could not
+        # walk through them, so create them readable first.
+        python_paths = self.python_paths()
+        for folder in _ancestors([*python_paths, Path(SANDBOX_CHILD_PROGRAM)]):
+            if folder not in (Path("/tmp"), Path("/dev"), Path("/dev/shm")):  # mounted above
+                args += ["--perms", "0755", "--dir", str(folder)]
+        for path in python_paths:
+            args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind", str(CHILD_PROGRAM), SANDBOX_CHILD_PROGRAM]
+        # /tmp and /dev/shm are folders of the step's own folder, on disk: what a script keeps there
+        # counts against its disk limit, and nothing it writes can take the machine's memory (tmpfs).
+        # No --chdir: as root, bwrap has no right to enter a folder that the script's user owns; the
+        # child program changes into it itself.
+        args += ["--bind", str(workdir), SANDBOX_WORKDIR]
         args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         args += ["--seccomp", str(seccomp_fd), "--"]
         args += [sys.executable, "-P", "-s", "-B", SANDBOX_CHILD_PROGRAM, SANDBOX_WORKDIR]
@@ -264,6 +267,10 @@ class BubblewrapRunner:
             write_end = -1
             for name in (PRIVATE_TMP, PRIVATE_SHM):
                 (workdir / name).mkdir(mode=0o700, exist_ok=True)
+            # Traversable by others (not listable): bwrap starts the program without the right to
+            # override permissions, and a Python environment under /tmp is reached through this folder.
+            # The step's folder around it stays private.
+            (workdir / PRIVATE_TMP).chmod(0o711)
             command = self.command(workdir, timeout=timeout, env=env, seccomp_fd=read_end)
             if self.as_root:
                 uid = ROOT_UID_BASE + threading.get_native_id()

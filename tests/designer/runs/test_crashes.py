@@ -21,11 +21,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(t
 
 @pytest.fixture
 def only_worker(child_env, worker_log_dir):
-    """Start a dedicated worker and make it the only consumer of the cpu queue for this test."""
+    """Start a dedicated worker and make it the only consumer of the cpu queue for this test.
+
+    Only the cpu queue is paused and given back: adding a gpu consumer to workers that had none would
+    make later tests believe a gpu worker exists."""
     others = [name for reply in (app.control.ping(timeout=1.0) or []) for name in reply]
-    for queue in ("cpu", "gpu"):
-        if others:
-            app.control.cancel_consumer(queue, destination=others, reply=True, timeout=5)
+    if others:
+        app.control.cancel_consumer("cpu", destination=others, reply=True, timeout=5)
     started = []
 
     def start() -> tuple[psutil.Process, str]:
@@ -39,9 +41,8 @@ def only_worker(child_env, worker_log_dir):
     yield start
     for proc in started:
         services.stop_process(proc)
-    for queue in ("cpu", "gpu"):
-        if others:
-            app.control.add_consumer(queue, destination=others, reply=True, timeout=5)
+    if others:
+        app.control.add_consumer("cpu", destination=others, reply=True, timeout=5)
 
 
 def _wait_running(run_id: str, node: str, timeout: float = 60) -> Step:
